@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { serviceDnsName, serviceNameFromSubjectAltName } from '@coffer/pki';
+
+/** PEM material for one service: the platform CA, its certificate and its private key. */
+export interface MtlsMaterial {
+  caPem: Buffer;
+  certPem: Buffer;
+  keyPem: Buffer;
+}
+
+export interface MtlsPaths {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** Reads certificate files once at start-up; fails with the path that is missing or expired. */
+export function loadMtlsMaterial(paths: MtlsPaths): MtlsMaterial {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch {
+      throw new Error(`mTLS: cannot read ${what} at ${path} (run \`make certs\` to create development certificates)`);
+    }
+  };
+  const material = { caPem: read(paths.caFile, 'CA certificate'), certPem: read(paths.certFile, 'certificate'), keyPem: read(paths.keyFile, 'private key') };
+  const validTo = new Date(new X509Certificate(material.certPem).validTo);
+  if (validTo.getTime() < Date.now()) throw new Error(`mTLS: certificate ${paths.certFile} expired at ${validTo.toISOString()}`);
+  return material;
+}
+
+/**
+ * Server credentials that REQUIRE a client certificate signed by the platform CA
+ * (grpc-js does not check client certificates unless told to).
+ */
+export function mtlsServerCredentials(material: MtlsMaterial): ServerCredentials {
+  return ServerCredentials.createSsl(material.caPem, [{ cert_chain: material.certPem, private_key: material.keyPem }], true);
+}
+
+export interface MtlsChannel {
+  credentials: ChannelCredentials;
+  options: ChannelOptions;
+}
+
+/**
+ * Client credentials that present this service's certificate and accept the server only if
+ * its certificate is signed by the platform CA and names `targetService`, both as DNS SAN
+ * (`<name>.coffer.internal`, checked by TLS hostname verification) and as Coffer identity URI.
+ */
+export function mtlsChannel(material: MtlsMaterial, targetService: string): MtlsChannel {
+  const expectedHost = serviceDnsName(targetService);
+  return {
+    credentials: credentials.createSsl(material.caPem, material.keyPem, material.certPem, {
+      checkServerIdentity: (hostname: string, cert: PeerCertificate) => {
+        const hostError = checkServerIdentity(hostname, cert);
+        if (hostError) return hostError;
+        const identity = serviceNameFromSubjectAltName(cert.subjectaltname);
+        return identity === targetService
+          ? undefined
+          : new Error(`mTLS: server identity ${identity ?? '(none)'} is not ${targetService}`);
+      },
+    }),
+    options: { 'grpc.ssl_target_name_override': expectedHost, 'grpc.default_authority': expectedHost },
+  };
+}
