@@ -38,7 +38,7 @@ _clickhouse_server_bin() {
 }
 
 clickhouse_install() {
-  apt_install clickhouse-server clickhouse-client curl
+  apt_install clickhouse-server clickhouse-client curl || return 1
 }
 
 # _clickhouse_query <sql>: runs it over HTTP, prints the answer.
@@ -52,12 +52,12 @@ _clickhouse_ready() {
 
 _clickhouse_write_config() {
   mkdir -p -- "$CLICKHOUSE_ETC" "$CLICKHOUSE_DATA" "$CLICKHOUSE_LOGDIR" \
-    "$CLICKHOUSE_DATA/tmp" "$CLICKHOUSE_DATA/user_files" "$CLICKHOUSE_DATA/format_schemas"
+    "$CLICKHOUSE_DATA/tmp" "$CLICKHOUSE_DATA/user_files" "$CLICKHOUSE_DATA/format_schemas" || return 1
   # XML-escape the paths (& < > would break the config).
   local data logdir
   data="$(printf '%s' "$CLICKHOUSE_DATA" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g')"
   logdir="$(printf '%s' "$CLICKHOUSE_LOGDIR" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g')"
-  cat >"$CLICKHOUSE_ETC/config.xml" <<EOF
+  cat >"$CLICKHOUSE_ETC/config.xml" <<EOF || return 1
 <?xml version="1.0"?>
 <!-- Written by tools/engines/clickhouse.sh on every 'up'; edits are overwritten. -->
 <yandex>
@@ -103,7 +103,7 @@ _clickhouse_write_config() {
     </query_log>
 </yandex>
 EOF
-  cat >"$CLICKHOUSE_ETC/users.xml" <<'EOF'
+  cat >"$CLICKHOUSE_ETC/users.xml" <<'EOF' || return 1
 <?xml version="1.0"?>
 <!-- Written by tools/engines/clickhouse.sh on every 'up'; edits are overwritten. -->
 <yandex>
@@ -157,10 +157,10 @@ _clickhouse_fail() {
 }
 
 clickhouse_up() {
-  clickhouse_install
+  clickhouse_install || return 1
 
   if _clickhouse_ready; then
-    if pidfile_running "$CLICKHOUSE_PIDFILE"; then
+    if pidfile_running "$CLICKHOUSE_PIDFILE" clickhouse-server; then
       log clickhouse "already running (http 127.0.0.1:$CLICKHOUSE_HTTP_PORT, pid $(pidfile_read "$CLICKHOUSE_PIDFILE"))"
       log clickhouse "ready: $(clickhouse_env)"
       return 0
@@ -168,7 +168,7 @@ clickhouse_up() {
     die_engine clickhouse "127.0.0.1:$CLICKHOUSE_HTTP_PORT answers but not from our pid file $CLICKHOUSE_PIDFILE ($(port_owner "$CLICKHOUSE_HTTP_PORT" || true)); stop it first"
     return 1
   fi
-  if pidfile_running "$CLICKHOUSE_PIDFILE"; then
+  if pidfile_running "$CLICKHOUSE_PIDFILE" clickhouse-server; then
     # Started but not answering yet (or wedged): give it the timeout, then restart.
     log clickhouse "pid $(pidfile_read "$CLICKHOUSE_PIDFILE") is alive; waiting for it to answer"
     if wait_until "$ENGINES_TIMEOUT" _clickhouse_ready; then
@@ -176,13 +176,13 @@ clickhouse_up() {
       return 0
     fi
     warn clickhouse "pid $(pidfile_read "$CLICKHOUSE_PIDFILE") does not answer; restarting it"
-    pidfile_stop clickhouse "$CLICKHOUSE_PIDFILE" 30
+    pidfile_stop clickhouse "$CLICKHOUSE_PIDFILE" 30 clickhouse-server
   fi
   rm -f -- "$CLICKHOUSE_PIDFILE"
-  require_port_free clickhouse "$CLICKHOUSE_HTTP_PORT"
-  require_port_free clickhouse "$CLICKHOUSE_TCP_PORT"
+  require_port_free clickhouse "$CLICKHOUSE_HTTP_PORT" || return 1
+  require_port_free clickhouse "$CLICKHOUSE_TCP_PORT" || return 1
 
-  _clickhouse_write_config
+  _clickhouse_write_config || return 1
   local server
   server="$(_clickhouse_server_bin)" || { die_engine clickhouse "clickhouse-server binary not found after install"; return 1; }
 
@@ -210,7 +210,7 @@ clickhouse_up() {
       break
     fi
     # Fail fast when the server died (our child gone, and no live pid in its pid file).
-    if ((SECONDS - started >= 2)) && ! pid_alive "$child" && ! pidfile_running "$CLICKHOUSE_PIDFILE"; then
+    if ((SECONDS - started >= 2)) && ! pid_alive "$child" && ! pidfile_running "$CLICKHOUSE_PIDFILE" clickhouse-server; then
       _clickhouse_fail "clickhouse-server exited during startup"
       return 1
     fi
@@ -220,7 +220,7 @@ clickhouse_up() {
     _clickhouse_fail "no answer to 'SELECT version()' on http://127.0.0.1:$CLICKHOUSE_HTTP_PORT within ${ENGINES_TIMEOUT}s"
     return 1
   fi
-  if ! pidfile_running "$CLICKHOUSE_PIDFILE"; then
+  if ! pidfile_running "$CLICKHOUSE_PIDFILE" clickhouse-server; then
     if pid_alive "$child"; then
       pidfile_write "$CLICKHOUSE_PIDFILE" "$child"
     else
@@ -235,8 +235,8 @@ clickhouse_up() {
 }
 
 clickhouse_down() {
-  if pidfile_running "$CLICKHOUSE_PIDFILE"; then
-    pidfile_stop clickhouse "$CLICKHOUSE_PIDFILE" 30
+  if pidfile_running "$CLICKHOUSE_PIDFILE" clickhouse-server; then
+    pidfile_stop clickhouse "$CLICKHOUSE_PIDFILE" 30 clickhouse-server
     log clickhouse "stopped"
   else
     rm -f -- "$CLICKHOUSE_PIDFILE"
@@ -259,7 +259,7 @@ clickhouse_status() {
     echo "clickhouse: up (http 127.0.0.1:$CLICKHOUSE_HTTP_PORT, native 127.0.0.1:$CLICKHOUSE_TCP_PORT, ClickHouse $out)"
     return 0
   fi
-  out="$(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160)"
+  out="$(printf '%s' "$out" | tr -s '\n\t ' ' ' | cut -c1-160)"
   echo "clickhouse: down (http 127.0.0.1:$CLICKHOUSE_HTTP_PORT: ${out:-no answer})"
   return 1
 }

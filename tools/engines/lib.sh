@@ -155,11 +155,23 @@ pidfile_read() {
   printf '%s' "$pid"
 }
 
-# pidfile_running <file>: 0 when the file names a live process.
+# pid_matches <pid> <pattern>: 0 when the process's command line contains <pattern>
+# (guards against a stale pid file whose pid now belongs to something else).
+pid_matches() {
+  local pid="$1" pattern="$2" args
+  args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
+  [[ -n "$args" && "$args" == *"$pattern"* ]]
+}
+
+# pidfile_running <file> [pattern]: 0 when the file names a live process (whose command line
+# contains <pattern>, when given).
 pidfile_running() {
   local pid
   pid="$(pidfile_read "$1")"
-  [[ -n "$pid" ]] && pid_alive "$pid"
+  [[ -n "$pid" ]] && pid_alive "$pid" || return 1
+  if [[ -n "${2:-}" ]]; then
+    pid_matches "$pid" "$2" || return 1
+  fi
 }
 
 # pidfile_write <file> <pid>
@@ -167,13 +179,19 @@ pidfile_write() {
   printf '%s\n' "$2" >"$1"
 }
 
-# pidfile_stop <engine> <file> [timeout]: TERM, wait up to timeout (default 30 s), then KILL;
-# removes the pid file. Fine when nothing runs.
+# pidfile_stop <engine> <file> [timeout] [pattern]: TERM, wait up to timeout (default 30 s),
+# then KILL; removes the pid file. Fine when nothing runs. With <pattern>, a live pid whose
+# command line does not contain it is left alone (stale pid file).
 pidfile_stop() {
-  local engine="$1" f="$2" timeout="${3:-30}"
+  local engine="$1" f="$2" timeout="${3:-30}" pattern="${4:-}"
   local pid
   pid="$(pidfile_read "$f")"
   if [[ -z "$pid" ]] || ! pid_alive "$pid"; then
+    rm -f -- "$f"
+    return 0
+  fi
+  if [[ -n "$pattern" ]] && ! pid_matches "$pid" "$pattern"; then
+    warn "$engine" "stale pid file $f: pid $pid is not $pattern; leaving that process alone"
     rm -f -- "$f"
     return 0
   fi
@@ -199,7 +217,7 @@ pkg_installed() {
 }
 
 # apt_install <pkg...>: installs the missing packages; runs `apt-get update` at most once per
-# run (COFFER_APT_UPDATED is exported so child scripts of the same run skip it too).
+# run, and only when something is missing.
 apt_install() {
   local missing=() p
   for p in "$@"; do
@@ -212,13 +230,20 @@ apt_install() {
     die_engine apt "need root to install: ${missing[*]}"
     return 1
   fi
-  if [[ -z "${COFFER_APT_UPDATED:-}" ]]; then
+  # Once per run: COFFER_APT_UPDATED covers this process and its children; the stamp file
+  # (COFFER_APT_STAMP, set by engines.sh) covers sibling processes of the same engines.sh run.
+  if [[ -z "${COFFER_APT_UPDATED:-}" ]] && [[ -z "${COFFER_APT_STAMP:-}" || ! -e "${COFFER_APT_STAMP:-}" ]]; then
     log apt "apt-get update (missing: ${missing[*]})"
-    apt-get update -qq >&2
-    export COFFER_APT_UPDATED=1
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || return 1
+    if [[ -n "${COFFER_APT_STAMP:-}" ]]; then
+      touch -- "$COFFER_APT_STAMP" || true
+    fi
   fi
+  export COFFER_APT_UPDATED=1
   log apt "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  # Lock timeout: other scripts may be installing in parallel.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+    --no-install-recommends "${missing[@]}" >&2 || return 1
 }
 
 # ---------------------------------------------------------------- users and permissions

@@ -58,7 +58,7 @@ _postgres_as() {
 }
 
 postgres_install() {
-  apt_install postgresql
+  apt_install postgresql || return 1
   if ! id -u "$POSTGRES_USER_OS" >/dev/null 2>&1; then
     die_engine postgres "the Debian package did not create the '$POSTGRES_USER_OS' user"
     return 1
@@ -74,23 +74,24 @@ _postgres_running() {
 }
 
 # SQL as the postgres superuser over the unix socket (peer auth).
+# shellcheck disable=SC2120 # called with arguments through wait_until
 _postgres_admin_psql() {
   local bin
-  bin="$(_postgres_bindir)"
+  bin="$(_postgres_bindir)" || return 1
   _postgres_as "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$POSTGRES_SOCKET_DIR" -p "$POSTGRES_PORT" -U postgres -d postgres "$@"
 }
 
 _postgres_init_cluster() {
   local bin="$1"
-  mkdir -p -- "$POSTGRES_ROOT"
-  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_ROOT"
-  chmod 0700 -- "$POSTGRES_ROOT"
-  ensure_user_can_traverse "$POSTGRES_USER_OS" "$POSTGRES_ROOT"
-  mkdir -p -- "$POSTGRES_SOCKET_DIR"
-  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_SOCKET_DIR"
-  chmod 0700 -- "$POSTGRES_SOCKET_DIR"
-  touch -- "$POSTGRES_LOG"
-  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_LOG"
+  mkdir -p -- "$POSTGRES_ROOT" || return 1
+  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_ROOT" || return 1
+  chmod 0700 -- "$POSTGRES_ROOT" || return 1
+  ensure_user_can_traverse "$POSTGRES_USER_OS" "$POSTGRES_ROOT" || return 1
+  mkdir -p -- "$POSTGRES_SOCKET_DIR" || return 1
+  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_SOCKET_DIR" || return 1
+  chmod 0700 -- "$POSTGRES_SOCKET_DIR" || return 1
+  touch -- "$POSTGRES_LOG" || return 1
+  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_LOG" || return 1
 
   local major
   major="$(basename -- "$(dirname -- "$bin")")"
@@ -102,7 +103,7 @@ _postgres_init_cluster() {
       return 1
     fi
     # A cluster copied or restored by root: give it back to postgres.
-    chown -R "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_DATA"
+    chown -R "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_DATA" || return 1
   else
     if [[ -e "$POSTGRES_DATA" ]] && [[ -n "$(ls -A -- "$POSTGRES_DATA" 2>/dev/null)" ]]; then
       die_engine postgres "$POSTGRES_DATA exists but is not a cluster (no PG_VERSION); delete it to start over"
@@ -116,7 +117,7 @@ _postgres_init_cluster() {
 
   # Our settings live in coffer.conf (rewritten on every up), included from postgresql.conf.
   local sock_escaped="${POSTGRES_SOCKET_DIR//\'/\'\'}"
-  cat >"$POSTGRES_DATA/coffer.conf" <<EOF
+  cat >"$POSTGRES_DATA/coffer.conf" <<EOF || return 1
 # Written by tools/engines/postgres.sh on every 'up'; edits are overwritten.
 port = $POSTGRES_PORT
 listen_addresses = '$POSTGRES_HOST'
@@ -126,15 +127,16 @@ password_encryption = 'scram-sha-256'
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
-  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_DATA/coffer.conf"
-  chmod 0600 -- "$POSTGRES_DATA/coffer.conf"
+  chown "$POSTGRES_USER_OS:$POSTGRES_USER_OS" -- "$POSTGRES_DATA/coffer.conf" || return 1
+  chmod 0600 -- "$POSTGRES_DATA/coffer.conf" || return 1
   if ! grep -q "^include_if_exists = 'coffer.conf'" "$POSTGRES_DATA/postgresql.conf"; then
-    printf "\n# tools/engines\ninclude_if_exists = 'coffer.conf'\n" >>"$POSTGRES_DATA/postgresql.conf"
+    printf "\n# tools/engines\ninclude_if_exists = 'coffer.conf'\n" >>"$POSTGRES_DATA/postgresql.conf" || return 1
   fi
 }
 
 _postgres_bootstrap_sql() {
   # Idempotent: role and database are created once; the password and attributes are re-applied.
+  # shellcheck disable=SC2119
   _postgres_admin_psql <<'SQL'
 DO $$
 BEGIN
@@ -152,15 +154,15 @@ SQL
 }
 
 postgres_up() {
-  postgres_install
+  postgres_install || return 1
   local bin
-  bin="$(_postgres_bindir)"
-  _postgres_init_cluster "$bin"
+  bin="$(_postgres_bindir)" || return 1
+  _postgres_init_cluster "$bin" || return 1
 
   if _postgres_running; then
     log postgres "already running (127.0.0.1:$POSTGRES_PORT)"
   else
-    require_port_free postgres "$POSTGRES_PORT"
+    require_port_free postgres "$POSTGRES_PORT" || return 1
     log postgres "starting on 127.0.0.1:$POSTGRES_PORT"
     if ! _postgres_as "$bin/pg_ctl" -D "$POSTGRES_DATA" -l "$POSTGRES_LOG" -w -t "$ENGINES_TIMEOUT" start >>"$POSTGRES_LOG" 2>&1; then
       die_engine postgres "server did not start within ${ENGINES_TIMEOUT}s" --log "$POSTGRES_LOG"
@@ -223,7 +225,7 @@ postgres_status() {
     echo "postgres: up (127.0.0.1:$POSTGRES_PORT, PostgreSQL ${out#1|})"
     return 0
   fi
-  out="$(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160)"
+  out="$(printf '%s' "$out" | tr -s '\n\t ' ' ' | cut -c1-160)"
   echo "postgres: down (127.0.0.1:$POSTGRES_PORT: ${out:-no answer})"
   return 1
 }

@@ -22,7 +22,7 @@ redis_env() {
 }
 
 redis_install() {
-  apt_install redis-server redis-tools
+  apt_install redis-server redis-tools || return 1
 }
 
 _redis_cli() {
@@ -34,11 +34,11 @@ _redis_ping() {
 }
 
 redis_up() {
-  redis_install
-  mkdir -p -- "$REDIS_ROOT/data"
+  redis_install || return 1
+  mkdir -p -- "$REDIS_ROOT/data" || return 1
 
   if _redis_ping; then
-    if pidfile_running "$REDIS_PIDFILE"; then
+    if pidfile_running "$REDIS_PIDFILE" redis-server; then
       log redis "already running (127.0.0.1:$REDIS_PORT, pid $(pidfile_read "$REDIS_PIDFILE"))"
       log redis "ready: $(redis_env)"
       return 0
@@ -46,12 +46,12 @@ redis_up() {
     die_engine redis "127.0.0.1:$REDIS_PORT answers PING but not from our pid file $REDIS_PIDFILE ($(port_owner "$REDIS_PORT" || true)); stop it first"
     return 1
   fi
-  if pidfile_running "$REDIS_PIDFILE"; then
+  if pidfile_running "$REDIS_PIDFILE" redis-server; then
     warn redis "pid $(pidfile_read "$REDIS_PIDFILE") is alive but does not answer PING; restarting it"
-    pidfile_stop redis "$REDIS_PIDFILE" 10
+    pidfile_stop redis "$REDIS_PIDFILE" 10 redis-server
   fi
   rm -f -- "$REDIS_PIDFILE"
-  require_port_free redis "$REDIS_PORT"
+  require_port_free redis "$REDIS_PORT" || return 1
 
   log redis "starting on 127.0.0.1:$REDIS_PORT (no persistence)"
   # Config on the command line: no config file, no RDB, no AOF, loopback only, daemonized.
@@ -76,12 +76,17 @@ redis_up() {
     return 1
   fi
   # The pid file is written right after the fork; give it a moment.
-  wait_until 5 pidfile_running "$REDIS_PIDFILE" || warn redis "pid file $REDIS_PIDFILE missing"
+  wait_until 5 pidfile_running "$REDIS_PIDFILE" redis-server || warn redis "pid file $REDIS_PIDFILE missing"
   log redis "ready: $(redis_env)"
 }
 
 redis_down() {
-  if _redis_ping && pidfile_running "$REDIS_PIDFILE"; then
+  if ! _redis_ping && ! pidfile_running "$REDIS_PIDFILE" redis-server; then
+    rm -f -- "$REDIS_PIDFILE"
+    log redis "not running"
+    return 0
+  fi
+  if _redis_ping && pidfile_running "$REDIS_PIDFILE" redis-server; then
     log redis "stopping (SHUTDOWN NOSAVE)"
     _redis_cli SHUTDOWN NOSAVE >/dev/null 2>&1 || true
     local pid
@@ -91,8 +96,8 @@ redis_down() {
       sleep 0.1
     done
   fi
-  if pidfile_running "$REDIS_PIDFILE"; then
-    pidfile_stop redis "$REDIS_PIDFILE" 10
+  if pidfile_running "$REDIS_PIDFILE" redis-server; then
+    pidfile_stop redis "$REDIS_PIDFILE" 10 redis-server
   else
     rm -f -- "$REDIS_PIDFILE"
   fi
@@ -116,7 +121,7 @@ redis_status() {
     echo "redis: up (127.0.0.1:$REDIS_PORT, Redis ${version:-?})"
     return 0
   fi
-  pong="$(printf '%s' "$pong" | tr '\n' ' ' | cut -c1-160)"
+  pong="$(printf '%s' "$pong" | tr -s '\n\t ' ' ' | cut -c1-160)"
   echo "redis: down (127.0.0.1:$REDIS_PORT: ${pong:-no answer})"
   return 1
 }
