@@ -100,6 +100,8 @@ KAFKA_LOGS="$KAFKA_DIR/logs"
 KAFKA_PIDFILE="$KAFKA_DIR/kafka.pid"
 KAFKA_OUT="$KAFKA_LOGS/kafka.out"          # the JVM's own stdout/stderr
 KAFKA_SERVER_LOG="$KAFKA_LOGS/server.log"  # log4j2
+# A pid counts as our broker only if its command line names our config (stale pid files).
+KAFKA_PID_PATTERN="$KAFKA_CONF/server.properties"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 
 # ------------------------------------------------------------------ internals
@@ -170,6 +172,9 @@ EOF
 # Broker logging (Kafka 4 uses log4j2 through slf4j). Written by tools/engines/kafka.sh.
 status = warn
 name = coffer-kafka
+# Kafka logs its own shutdown from a JVM shutdown hook; log4j's hook would close the file
+# first (losing those lines and printing "Unable to register Log4j shutdown hook").
+shutdownHook = disable
 appender.file.type = RollingFile
 appender.file.name = file
 appender.file.fileName = ${sys:kafka.logs.dir}/server.log
@@ -204,6 +209,19 @@ logger.metadataloader.name = org.apache.kafka.image.loader
 logger.metadataloader.level = WARN
 logger.appinfo.name = org.apache.kafka.common.utils.AppInfoParser
 logger.appinfo.level = WARN
+# One line per partition created/loaded (50 __consumer_offsets + 50 __transaction_state ...).
+logger.replication.name = org.apache.kafka.controller.ReplicationControlManager
+logger.replication.level = WARN
+logger.partitionchange.name = org.apache.kafka.controller.PartitionChangeBuilder
+logger.partitionchange.level = WARN
+logger.coordruntime.name = org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime
+logger.coordruntime.level = WARN
+logger.groupshard.name = org.apache.kafka.coordinator.group.GroupCoordinatorShard
+logger.groupshard.level = WARN
+logger.txnstate.name = kafka.coordinator.transaction
+logger.txnstate.level = WARN
+# Kept at INFO: org.apache.kafka.coordinator.group.GroupMetadataManager (joins, leaves,
+# rebalances of consumer groups), the controller and the broker lifecycle.
 EOF
 
   cat >"$KAFKA_CONF/tools-log4j2.properties" <<'EOF'
@@ -283,7 +301,7 @@ kafka_install() {
   local tmp="$KAFKA_DIR/libs.tmp.$$" mvnlog="$KAFKA_LOGS/mvn.log" t0=$SECONDS
   rm -rf -- "$tmp"
   log kafka "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its dependencies from Maven Central"
-  if ! mvn -B -q -f "$KAFKA_POM" dependency:copy-dependencies \
+  if ! mvn -B -q -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
     -DoutputDirectory="$tmp" >"$mvnlog" 2>&1; then
     rm -rf -- "$tmp"
     die_engine kafka "mvn could not resolve the Kafka $KAFKA_VERSION jars (see $mvnlog)" --log "$mvnlog"
@@ -302,12 +320,12 @@ kafka_install() {
 
 # Starts the broker in the background (idempotent) and waits until it serves metadata.
 kafka_up() {
-  local timeout="${ENGINES_TIMEOUT:-60}" t0=$SECONDS pid
+  local timeout="${ENGINES_TIMEOUT:-60}" t0=$SECONDS pid started_here=0
   kafka_install || return 1
   _kafka_need_tools || return 1
   mkdir -p -- "$KAFKA_DIR" "$KAFKA_LOGS"
 
-  if ! pidfile_running "$KAFKA_PIDFILE"; then
+  if ! pidfile_running "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN"; then
     pid="$(_kafka_orphan_pid)"
     if [[ -n "$pid" ]]; then
       printf '%s\n' "$pid" >"$KAFKA_PIDFILE"
@@ -315,7 +333,7 @@ kafka_up() {
     fi
   fi
 
-  if pidfile_running "$KAFKA_PIDFILE"; then
+  if pidfile_running "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN"; then
     pid="$(pidfile_read "$KAFKA_PIDFILE")"
     if _kafka_serves_metadata; then
       log kafka "already running (pid $pid) on $KAFKA_HOST:$KAFKA_PORT"
@@ -331,10 +349,17 @@ kafka_up() {
         return 1
       fi
     done
+    # Each start gets fresh log files; the previous start's are kept as *.prev.
+    local f
+    for f in "$KAFKA_OUT" "$KAFKA_SERVER_LOG"; do
+      if [[ -f "$f" ]]; then mv -f -- "$f" "$f.prev"; fi
+    done
+    rm -f -- "$KAFKA_SERVER_LOG".[0-9]*
     _kafka_write_config
     _kafka_format || return 1
     log kafka "starting Kafka $KAFKA_VERSION on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), logs in $KAFKA_LOGS"
-    printf '\n===== %s starting kafka.Kafka =====\n' "$(date '+%F %T')" >>"$KAFKA_OUT"
+    printf '===== %s starting kafka.Kafka =====\n' "$(date '+%F %T')" >>"$KAFKA_OUT"
+    started_here=1
     # setsid: own session, so the broker outlives the shell that started it and a Ctrl-C
     # there. The small bash writes its own pid and then exec's java, keeping that pid.
     # shellcheck disable=SC2086,SC2016
@@ -345,8 +370,8 @@ kafka_up() {
       -Dlog4j2.configurationFile="$KAFKA_CONF/log4j2.properties" \
       -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_CONF/server.properties" \
       </dev/null >>"$KAFKA_OUT" 2>&1
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
       [[ -s "$KAFKA_PIDFILE" ]] && break
       sleep 0.1
     done
@@ -362,7 +387,12 @@ kafka_up() {
       return 1
     fi
     if ((SECONDS >= deadline)); then
-      _kafka_fail_log "the Kafka broker (pid $pid) did not serve metadata on $KAFKA_HOST:$KAFKA_PORT within ${timeout}s (left running; 'down' stops it)"
+      if ((started_here)); then
+        _kafka_fail_log "the Kafka broker (pid $pid) did not serve metadata on $KAFKA_HOST:$KAFKA_PORT within ${timeout}s (COFFER_ENGINES_TIMEOUT); stopping it" || true
+        pidfile_stop kafka "$KAFKA_PIDFILE" 30 "$KAFKA_PID_PATTERN"
+      else
+        _kafka_fail_log "the running Kafka broker (pid $pid) did not serve metadata on $KAFKA_HOST:$KAFKA_PORT within ${timeout}s (left running; 'down' stops it)" || true
+      fi
       return 1
     fi
     sleep 0.5
@@ -370,45 +400,53 @@ kafka_up() {
   log kafka "ready on $KAFKA_HOST:$KAFKA_PORT (pid $pid, cluster id $(cat -- "$KAFKA_DIR/cluster-id" 2>/dev/null || echo '?'), $((SECONDS - t0))s)"
 }
 
+# Error naming kafka, then this start's JVM output (kafka.out) and broker log (server.log) tails.
 _kafka_fail_log() {
-  if [[ -s "$KAFKA_SERVER_LOG" ]]; then
+  die_engine kafka "$1" --log "$KAFKA_SERVER_LOG" || true
+  if [[ -s "$KAFKA_OUT" ]]; then
     printf -- '----- last 20 lines of %s -----\n' "$KAFKA_OUT" >&2
-    tail -n 20 -- "$KAFKA_OUT" >&2 2>/dev/null || true
-    die_engine kafka "$1" --log "$KAFKA_SERVER_LOG"
-  else
-    die_engine kafka "$1" --log "$KAFKA_OUT"
+    tail -n 20 -- "$KAFKA_OUT" >&2 || true
+    printf -- '----- end of %s -----\n' "$KAFKA_OUT" >&2
   fi
+  return 1
 }
 
 # Stops the broker: SIGTERM (controlled shutdown), wait up to 30 s, then SIGKILL. Idempotent.
 kafka_down() {
   local pid
-  if ! pidfile_running "$KAFKA_PIDFILE"; then
+  if ! pidfile_running "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN"; then
     pid="$(_kafka_orphan_pid)"
     [[ -n "$pid" ]] && printf '%s\n' "$pid" >"$KAFKA_PIDFILE"
   fi
-  if ! pidfile_running "$KAFKA_PIDFILE"; then
+  if ! pidfile_running "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN"; then
     rm -f -- "$KAFKA_PIDFILE"
     log kafka "not running"
     return 0
   fi
-  pidfile_stop kafka "$KAFKA_PIDFILE" 30
+  pidfile_stop kafka "$KAFKA_PIDFILE" 30 "$KAFKA_PID_PATTERN"
   log kafka "stopped"
 }
 
 # Prints one line; returns 0 when the broker serves metadata, 1 otherwise.
 kafka_status() {
   local pid
-  pid="$(pidfile_read "$KAFKA_PIDFILE")"
-  if [[ -n "$pid" ]] && pid_alive "$pid"; then
-    if tcp_open "$KAFKA_HOST" "$KAFKA_PORT" && _kafka_serves_metadata; then
-      printf 'kafka: running (pid %s, Kafka %s, %s:%s, data %s)\n' "$pid" "$KAFKA_VERSION" "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_DATA"
-      return 0
-    fi
-    printf 'kafka: starting or unhealthy (pid %s, not serving metadata on %s:%s; log %s)\n' "$pid" "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_SERVER_LOG"
-    return 1
+  pid=""
+  if pidfile_running "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN"; then
+    pid="$(pidfile_read "$KAFKA_PIDFILE")"
+  else
+    pid="$(_kafka_orphan_pid)"
   fi
-  printf 'kafka: stopped\n'
+  if tcp_open "$KAFKA_HOST" "$KAFKA_PORT" && [[ -f "$KAFKA_LIBS/.resolved" ]] && _kafka_serves_metadata; then
+    printf 'kafka: up (%s:%s, Kafka %s, pid %s, data %s)\n' "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_VERSION" "${pid:-?}" "$KAFKA_DATA"
+    return 0
+  fi
+  if [[ -n "$pid" ]]; then
+    printf 'kafka: down (pid %s runs but does not serve metadata on %s:%s yet; log %s)\n' "$pid" "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_SERVER_LOG"
+  elif tcp_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    printf 'kafka: down (%s:%s is taken by something that is not this broker)\n' "$KAFKA_HOST" "$KAFKA_PORT"
+  else
+    printf 'kafka: down (not running)\n'
+  fi
   return 1
 }
 
