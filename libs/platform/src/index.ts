@@ -33,4 +33,5 @@ export {
   type GrpcServiceName,
   type ServiceName,
 } from './service/service-directory.js';
+export { runMain } from './service/run-main.js';
 export { startServiceRuntime, type PlatformDeps, type ServiceRuntime, type ServiceRuntimeOptions } from './service/service-runtime.js';

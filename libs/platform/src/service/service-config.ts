@@ -6,6 +6,8 @@ import type { MtlsPaths } from '../grpc/mtls.js';
 
 /** Settings every Coffer service has. Parsed once at start-up, then frozen. */
 export interface ServiceConfig {
+  /** Build version reported by health checks and traces (COFFER_VERSION). */
+  readonly version: string;
   readonly grpc: { readonly host: string; readonly port: number };
   readonly ops: { readonly host: string; readonly port: number };
   readonly tls: Readonly<MtlsPaths>;
@@ -25,6 +27,7 @@ function peerShape() {
 /** The environment variables of a service's common settings, with their defaults. */
 export function serviceConfigSchema(name: ServiceName) {
   return z.object({
+    COFFER_VERSION: z.string().min(1).default('0.0.0-dev'),
     COFFER_GRPC_HOST: configValues.host().default('127.0.0.1'),
     COFFER_GRPC_PORT: configValues.port().default(defaultPorts[name].grpc),
     COFFER_OPS_HOST: configValues.host().default('127.0.0.1'),
@@ -45,6 +48,7 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
   const raw = loadConfig(serviceConfigSchema(name), env);
   const tlsDir = raw.COFFER_TLS_DIR;
   return Object.freeze({
+    version: raw.COFFER_VERSION,
     grpc: Object.freeze({ host: raw.COFFER_GRPC_HOST, port: raw.COFFER_GRPC_PORT }),
     ops: Object.freeze({ host: raw.COFFER_OPS_HOST, port: raw.COFFER_OPS_PORT }),
     tls: Object.freeze({

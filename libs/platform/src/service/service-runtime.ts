@@ -32,7 +32,6 @@ export interface PlatformDeps {
 
 export interface ServiceRuntimeOptions {
   name: ServiceName;
-  version: string;
   config: ServiceConfig;
   /** Who may call this service's RPCs; ignored when `grpcServices` is undefined (no gRPC server). */
   allowlist: PeerAllowlist;
@@ -59,7 +58,8 @@ export interface ServiceRuntime extends PlatformDeps {
  * HTTP server (/healthz, /readyz, /metrics) and graceful shutdown. Nothing here runs at import.
  */
 export async function startServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
-  const { name, version, config } = options;
+  const { name, config } = options;
+  const version = config.version;
   const logger = createLogger({ service: name, level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const registry = createMetricsRegistry(name);
   const readiness = new Readiness();
