@@ -41,8 +41,7 @@ export interface UploadHeader {
 }
 
 export interface UploadFileRequest {
-  header?: UploadHeader | undefined;
-  chunk?: Buffer | undefined;
+  part?: { $case: "header"; header: UploadHeader } | { $case: "chunk"; chunk: Buffer } | undefined;
 }
 
 export interface UploadFileResponse {
@@ -58,8 +57,7 @@ export interface DownloadFileRequest {
 }
 
 export interface DownloadFileResponse {
-  file?: FileRecord | undefined;
-  chunk?: Buffer | undefined;
+  part?: { $case: "file"; file: FileRecord } | { $case: "chunk"; chunk: Buffer } | undefined;
 }
 
 export interface DeleteFileRequest {
@@ -211,16 +209,18 @@ export const UploadHeader: MessageFns<UploadHeader> = {
 };
 
 function createBaseUploadFileRequest(): UploadFileRequest {
-  return { header: undefined, chunk: undefined };
+  return { part: undefined };
 }
 
 export const UploadFileRequest: MessageFns<UploadFileRequest> = {
   encode(message: UploadFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.header !== undefined) {
-      UploadHeader.encode(message.header, writer.uint32(10).fork()).join();
-    }
-    if (message.chunk !== undefined) {
-      writer.uint32(18).bytes(message.chunk);
+    switch (message.part?.$case) {
+      case "header":
+        UploadHeader.encode(message.part.header, writer.uint32(10).fork()).join();
+        break;
+      case "chunk":
+        writer.uint32(18).bytes(message.part.chunk);
+        break;
     }
     return writer;
   },
@@ -237,7 +237,7 @@ export const UploadFileRequest: MessageFns<UploadFileRequest> = {
             break;
           }
 
-          message.header = UploadHeader.decode(reader, reader.uint32());
+          message.part = { $case: "header", header: UploadHeader.decode(reader, reader.uint32()) };
           continue;
         }
         case 2: {
@@ -245,7 +245,7 @@ export const UploadFileRequest: MessageFns<UploadFileRequest> = {
             break;
           }
 
-          message.chunk = Buffer.from(reader.bytes());
+          message.part = { $case: "chunk", chunk: Buffer.from(reader.bytes()) };
           continue;
         }
       }
@@ -259,18 +259,20 @@ export const UploadFileRequest: MessageFns<UploadFileRequest> = {
 
   fromJSON(object: any): UploadFileRequest {
     return {
-      header: isSet(object.header) ? UploadHeader.fromJSON(object.header) : undefined,
-      chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : undefined,
+      part: isSet(object.header)
+        ? { $case: "header", header: UploadHeader.fromJSON(object.header) }
+        : isSet(object.chunk)
+        ? { $case: "chunk", chunk: Buffer.from(bytesFromBase64(object.chunk)) }
+        : undefined,
     };
   },
 
   toJSON(message: UploadFileRequest): unknown {
     const obj: any = {};
-    if (message.header !== undefined) {
-      obj.header = UploadHeader.toJSON(message.header);
-    }
-    if (message.chunk !== undefined) {
-      obj.chunk = base64FromBytes(message.chunk);
+    if (message.part?.$case === "header") {
+      obj.header = UploadHeader.toJSON(message.part.header);
+    } else if (message.part?.$case === "chunk") {
+      obj.chunk = base64FromBytes(message.part.chunk);
     }
     return obj;
   },
@@ -280,10 +282,20 @@ export const UploadFileRequest: MessageFns<UploadFileRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<UploadFileRequest>, I>>(object: I): UploadFileRequest {
     const message = createBaseUploadFileRequest();
-    message.header = (object.header !== undefined && object.header !== null)
-      ? UploadHeader.fromPartial(object.header)
-      : undefined;
-    message.chunk = object.chunk ?? undefined;
+    switch (object.part?.$case) {
+      case "header": {
+        if (object.part?.header !== undefined && object.part?.header !== null) {
+          message.part = { $case: "header", header: UploadHeader.fromPartial(object.part.header) };
+        }
+        break;
+      }
+      case "chunk": {
+        if (object.part?.chunk !== undefined && object.part?.chunk !== null) {
+          message.part = { $case: "chunk", chunk: object.part.chunk };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -457,16 +469,18 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
 };
 
 function createBaseDownloadFileResponse(): DownloadFileResponse {
-  return { file: undefined, chunk: undefined };
+  return { part: undefined };
 }
 
 export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
   encode(message: DownloadFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.file !== undefined) {
-      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
-    }
-    if (message.chunk !== undefined) {
-      writer.uint32(18).bytes(message.chunk);
+    switch (message.part?.$case) {
+      case "file":
+        FileRecord.encode(message.part.file, writer.uint32(10).fork()).join();
+        break;
+      case "chunk":
+        writer.uint32(18).bytes(message.part.chunk);
+        break;
     }
     return writer;
   },
@@ -483,7 +497,7 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
             break;
           }
 
-          message.file = FileRecord.decode(reader, reader.uint32());
+          message.part = { $case: "file", file: FileRecord.decode(reader, reader.uint32()) };
           continue;
         }
         case 2: {
@@ -491,7 +505,7 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
             break;
           }
 
-          message.chunk = Buffer.from(reader.bytes());
+          message.part = { $case: "chunk", chunk: Buffer.from(reader.bytes()) };
           continue;
         }
       }
@@ -505,18 +519,20 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
 
   fromJSON(object: any): DownloadFileResponse {
     return {
-      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
-      chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : undefined,
+      part: isSet(object.file)
+        ? { $case: "file", file: FileRecord.fromJSON(object.file) }
+        : isSet(object.chunk)
+        ? { $case: "chunk", chunk: Buffer.from(bytesFromBase64(object.chunk)) }
+        : undefined,
     };
   },
 
   toJSON(message: DownloadFileResponse): unknown {
     const obj: any = {};
-    if (message.file !== undefined) {
-      obj.file = FileRecord.toJSON(message.file);
-    }
-    if (message.chunk !== undefined) {
-      obj.chunk = base64FromBytes(message.chunk);
+    if (message.part?.$case === "file") {
+      obj.file = FileRecord.toJSON(message.part.file);
+    } else if (message.part?.$case === "chunk") {
+      obj.chunk = base64FromBytes(message.part.chunk);
     }
     return obj;
   },
@@ -526,10 +542,20 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<DownloadFileResponse>, I>>(object: I): DownloadFileResponse {
     const message = createBaseDownloadFileResponse();
-    message.file = (object.file !== undefined && object.file !== null)
-      ? FileRecord.fromPartial(object.file)
-      : undefined;
-    message.chunk = object.chunk ?? undefined;
+    switch (object.part?.$case) {
+      case "file": {
+        if (object.part?.file !== undefined && object.part?.file !== null) {
+          message.part = { $case: "file", file: FileRecord.fromPartial(object.part.file) };
+        }
+        break;
+      }
+      case "chunk": {
+        if (object.part?.chunk !== undefined && object.part?.chunk !== null) {
+          message.part = { $case: "chunk", chunk: object.part.chunk };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -766,6 +792,7 @@ type Builtin = Date | Function | Uint8Array | string | number | boolean | undefi
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
