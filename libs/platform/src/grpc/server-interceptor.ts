@@ -76,7 +76,15 @@ export function platformServerInterceptor(deps: ServerInterceptorDeps): ServerIn
           if (status.code !== GrpcStatus.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: codeName });
           span.end();
         }
-        const line = { grpc_method: path, grpc_code: codeName, peer: peer ?? 'unknown', request_id: requestId, duration_ms: seconds * 1000 };
+        const spanContext = span?.spanContext();
+        const line = {
+          grpc_method: path,
+          grpc_code: codeName,
+          peer: peer ?? 'unknown',
+          request_id: requestId,
+          duration_ms: seconds * 1000,
+          ...(spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}),
+        };
         if (status.code === GrpcStatus.OK) deps.logger.debug(line, 'rpc served');
         else deps.logger.info(line, 'rpc failed');
         nextStatus(status);
