@@ -1,0 +1,15 @@
+import type { Operation } from '../http/operation.js';
+import type { PlatformHealthChecker } from './platform-health.js';
+
+/** GET /v1/health (operationId getHealth, public): 200 when every service serves, else 503. */
+export function getHealthOperation(checker: PlatformHealthChecker): Operation {
+  return {
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/v1/health',
+    handle: async (_req, res) => {
+      const health = await checker.check();
+      res.status(health.status === 'ok' ? 200 : 503).setHeader('cache-control', 'no-store').json(health);
+    },
+  };
+}

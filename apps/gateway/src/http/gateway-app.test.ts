@@ -1,0 +1,89 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetricsRegistry, HttpServerMetrics, initTracing, createLogger } from '@coffer/platform';
+import { Writable } from 'node:stream';
+import { getHealthOperation } from '../health/get-health.operation.js';
+import type { PlatformHealth, PlatformHealthChecker } from '../health/platform-health.js';
+import { createGatewayApp } from './gateway-app.js';
+import type { Operation } from './operation.js';
+
+/** Stands in for the services behind the gateway (the real gRPC path is covered by test/). */
+class FixedHealthChecker implements PlatformHealthChecker {
+  constructor(private readonly health: PlatformHealth | Error) {}
+  check(): Promise<PlatformHealth> {
+    return this.health instanceof Error ? Promise.reject(this.health) : Promise.resolve(this.health);
+  }
+}
+
+describe('gateway app', () => {
+  let server: Server | undefined;
+  const logs: string[] = [];
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  async function start(operations: Operation[]): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
+    const registry = createMetricsRegistry('gateway');
+    const destination = new Writable({ write: (chunk: Buffer, _e, cb) => { logs.push(chunk.toString()); cb(); } });
+    const app = createGatewayApp({
+      logger: createLogger({ service: 'gateway', destination }),
+      tracing: initTracing({ service: 'gateway', version: 'test' }),
+      httpMetrics: new HttpServerMetrics(registry),
+      operations,
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server?.once('listening', resolve));
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, registry };
+  }
+
+  const healthy: PlatformHealth = { status: 'ok', services: { auth: { status: 'serving', version: '1', latencyMs: 1 } } };
+
+  it('GET /v1/health answers 200 when every service serves', async () => {
+    const { base, registry } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const response = await fetch(`${base}/v1/health`, { headers: { 'x-request-id': 'abc-1' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('abc-1');
+    expect(await response.json()).toEqual(healthy);
+    expect(await registry.getSingleMetricAsString('http_server_requests_total')).toMatch(
+      /http_server_requests_total\{method="GET",route="\/v1\/health",status_code="200",service="gateway"\} 1/,
+    );
+  });
+
+  it('GET /v1/health answers 503 when a service is not serving', async () => {
+    const degraded: PlatformHealth = { status: 'degraded', services: { auth: { status: 'unreachable', latencyMs: 2000 } } };
+    const { base } = await start([getHealthOperation(new FixedHealthChecker(degraded))]);
+    const response = await fetch(`${base}/v1/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual(degraded);
+  });
+
+  it('answers an unknown route with a problem+json 404 carrying the request id', async () => {
+    const { base, registry } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const response = await fetch(`${base}/v1/nothing-here/123`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 404, code: 'not_found', title: 'Not found' });
+    expect(problem['requestId']).toBe(response.headers.get('x-request-id'));
+    // Unmatched paths never become label values.
+    expect(await registry.getSingleMetricAsString('http_server_requests_total')).toContain('route="unmatched"');
+    expect(await registry.getSingleMetricAsString('http_server_requests_total')).not.toContain('123');
+  });
+
+  it('answers a known route with the wrong method with 405 and Allow', async () => {
+    const { base } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const response = await fetch(`${base}/v1/health`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(await response.json()).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  it('turns a handler failure into a generic 500 without internals', async () => {
+    const { base } = await start([getHealthOperation(new FixedHealthChecker(new Error('pg: password authentication failed for coffer')))]);
+    const response = await fetch(`${base}/v1/health`);
+    expect(response.status).toBe(500);
+    const body = await response.text();
+    expect(body).not.toContain('password');
+    expect(JSON.parse(body)).toMatchObject({ code: 'internal', detail: 'An internal error occurred.' });
+    expect(logs.join('')).toContain('request failed');
+  });
+});

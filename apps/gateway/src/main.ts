@@ -1,0 +1,39 @@
+import type { AddressInfo } from 'node:net';
+import { healthV1 } from '@coffer/contracts';
+import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
+import { loadGatewayConfig } from './gateway-config.js';
+import { getHealthOperation } from './health/get-health.operation.js';
+import { GrpcPlatformHealthChecker } from './health/platform-health.js';
+import { createGatewayApp } from './http/gateway-app.js';
+import { gatewayPeerAllowlist } from './peer-allowlist.js';
+
+runMain('gateway', async () => {
+  const config = loadGatewayConfig();
+  const runtime = await startServiceRuntime({ name: 'gateway', config, allowlist: gatewayPeerAllowlist });
+
+  const healthClients = new Map<GrpcServiceName, healthV1.HealthServiceClient>(
+    GRPC_SERVICES.map((name) => [name, runtime.client(healthV1.HealthServiceClient, name)]),
+  );
+  const app = createGatewayApp({
+    logger: runtime.logger,
+    tracing: runtime.tracing,
+    httpMetrics: new HttpServerMetrics(runtime.registry),
+    operations: [getHealthOperation(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs))],
+  });
+
+  const server = app.listen(config.http.port, config.http.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  runtime.addDrainStep({
+    name: 'http-server',
+    run: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  });
+  runtime.logger.info({ http_port: (server.address() as AddressInfo).port }, 'gateway listening');
+  runtime.installSignalHandlers();
+});
