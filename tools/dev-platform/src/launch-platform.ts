@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ALL_SERVICES, DEFAULT_GATEWAY_HTTP_PORT, defaultPorts, GRPC_SERVICES, peerAddressKey, type ServiceName } from '@coffer/platform';
+
+export interface LaunchOptions {
+  /** Repository root (holds apps/<service>/dist/main.js). */
+  rootDir: string;
+  /** Folder with ca.crt and <service>.crt/.key for every service. */
+  certDir: string;
+  /** Added to every default port, so a test platform can run beside a dev platform. */
+  portOffset?: number;
+  /** Extra environment for every service. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives each output line of each service; defaults to this process's stdout/stderr. */
+  onLine?: (service: ServiceName, stream: 'stdout' | 'stderr', line: string) => void;
+  /** Called when a service exits while the platform is supposed to run. */
+  onUnexpectedExit?: (service: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export interface ServicePorts {
+  grpc: number;
+  ops: number;
+}
+
+export interface RunningPlatform {
+  gatewayUrl: string;
+  ports: Readonly<Record<ServiceName, ServicePorts>>;
+  /** Polls GET /v1/health until it answers 200, or fails after `timeoutMs` with the last answer. */
+  waitUntilHealthy(timeoutMs: number): Promise<unknown>;
+  /** Sends SIGTERM to every service and resolves with each exit code once all have exited. */
+  stop(): Promise<Record<ServiceName, number | null>>;
+  /** The process of one service (tests stop one to see the platform degrade). */
+  process(service: ServiceName): ChildProcess;
+}
+
+/** Starts all eight services as separate Node processes wired to each other over mTLS. */
+export function launchPlatform(options: LaunchOptions): RunningPlatform {
+  const offset = options.portOffset ?? 0;
+  const ports = Object.fromEntries(
+    ALL_SERVICES.map((name) => [name, { grpc: defaultPorts[name].grpc === 0 ? 0 : defaultPorts[name].grpc + offset, ops: defaultPorts[name].ops + offset }]),
+  ) as Record<ServiceName, ServicePorts>;
+  const httpPort = DEFAULT_GATEWAY_HTTP_PORT + offset;
+  const peerEnv = Object.fromEntries(GRPC_SERVICES.map((peer) => [peerAddressKey(peer), `127.0.0.1:${ports[peer].grpc}`]));
+  const onLine =
+    options.onLine ?? ((_service, stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`));
+
+  let stopping = false;
+  const exits = new Map<ServiceName, Promise<number | null>>();
+  const children = new Map<ServiceName, ChildProcess>();
+  for (const name of ALL_SERVICES) {
+    const child = spawn(process.execPath, [join(options.rootDir, 'apps', name, 'dist', 'main.js')], {
+      cwd: options.rootDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...options.env,
+        ...peerEnv,
+        COFFER_TLS_DIR: options.certDir,
+        COFFER_GRPC_PORT: String(ports[name].grpc),
+        COFFER_OPS_PORT: String(ports[name].ops),
+        ...(name === 'gateway' ? { COFFER_HTTP_PORT: String(httpPort) } : {}),
+      },
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = child[stream];
+      if (source) createInterface({ input: source }).on('line', (line) => onLine(name, stream, line));
+    }
+    exits.set(
+      name,
+      new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+          if (!stopping) options.onUnexpectedExit?.(name, code, signal);
+          resolve(code);
+        });
+      }),
+    );
+    children.set(name, child);
+  }
+
+  const gatewayUrl = `http://127.0.0.1:${httpPort}`;
+  return {
+    gatewayUrl,
+    ports,
+    process: (service) => {
+      const child = children.get(service);
+      if (!child) throw new Error(`no such service: ${service}`);
+      return child;
+    },
+    waitUntilHealthy: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      let last: unknown = 'no answer yet';
+      while (Date.now() < deadline) {
+        try {
+          const response = await fetch(`${gatewayUrl}/v1/health`, { signal: AbortSignal.timeout(3_000) });
+          last = await response.json();
+          if (response.status === 200) return last;
+        } catch (error) {
+          last = (error as Error).message;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`platform not healthy after ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`);
+    },
+    stop: async () => {
+      stopping = true;
+      for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const codes = await Promise.all(ALL_SERVICES.map(async (name) => [name, await exits.get(name)] as const));
+      return Object.fromEntries(codes) as Record<ServiceName, number | null>;
+    },
+  };
+}
