@@ -1,0 +1,50 @@
+# Coffer developer tasks. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export NX_DAEMON ?= false
+export NX_NO_CLOUD ?= true
+export NX_TUI ?= false
+
+.PHONY: help dev test install build check codegen codegen-check certs engines-up engines-down engines-status integration bench clean
+
+help: ## List the tasks
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+dev: ## README command 1: install, build and run the whole platform on embedded defaults
+	@bash tools/dev.sh
+
+test: ## README command 2: install, start the real engines, run every check and test
+	@bash tools/test.sh
+
+install: ## Install npm dependencies exactly as locked
+	@bash tools/install.sh
+
+build: install ## Build every project
+	npx nx run-many -t build
+
+check: install ## Lint, typecheck, unit tests and contract checks (no engines needed)
+	npx nx run-many -t codegen:check lint typecheck test
+
+codegen: install ## Regenerate code from proto/ and openapi/ (commit the result)
+	npx nx run contracts:codegen
+
+codegen-check: install ## Fail when generated code drifts from the contracts
+	npx nx run contracts:codegen:check
+
+certs: install ## Create development mTLS certificates in .coffer/certs
+	npx nx run pki:build && node -e "import('@coffer/pki').then(async (m) => console.log(await m.ensureDevCertificates('.coffer/certs', ['gateway','auth','user','file','metadata','policy','audit','webhook'])))"
+
+engines-up: ## Install (if needed) and start PostgreSQL, Redis, Kafka, MinIO and ClickHouse on loopback
+	@tools/engines/engines.sh up
+
+engines-down: ## Stop the engines
+	@tools/engines/engines.sh down
+
+engines-status: ## Show which engines answer
+	@tools/engines/engines.sh status
+
+integration: install engines-up ## Integration, smoke and end-to-end tests against the real engines
+	npx nx run-many -t integration --parallel=1
+
+clean: ## Remove build output and Nx cache (keeps engine data)
+	rm -rf apps/*/dist libs/*/dist tools/*/dist sdk/*/dist .nx/cache
