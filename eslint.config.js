@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/*.generated.ts', '**/*.js', '**/*.cjs', '**/*.mjs', '.coffer/**', '.nx/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/*.generated.ts', '**/*.js', '**/*.cjs', '**/*.mjs', '.coffer/**', '.nx/**', '**/vitest.config.ts', '**/vitest.integration.config.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -23,9 +23,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true } }],
     },
-  },
-  {
-    files: ['**/vitest.config.ts'],
-    rules: { 'no-restricted-exports': 'off' },
   },
 );

@@ -23,7 +23,7 @@ export interface RunningOpsServer {
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<RunningOpsServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     const send = (status: number, contentType: string, body: string): void => {
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
     };

@@ -106,11 +106,11 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
   const shutdown = new GracefulShutdown(
     logger,
     [
-      { name: 'readiness', run: async () => readiness.markShuttingDown() },
+      { name: 'readiness', run: () => Promise.resolve(readiness.markShuttingDown()) },
       { name: 'drain', run: async () => { for (const step of drainSteps) await step.run(); } },
-      { name: 'grpc-server', run: async () => grpcServer?.shutdown(config.shutdownGraceMs) },
+      { name: 'grpc-server', run: () => grpcServer?.shutdown(config.shutdownGraceMs) ?? Promise.resolve() },
       { name: 'close', run: async () => { for (const step of closeSteps) await step.run(); } },
-      { name: 'grpc-clients', run: async () => clients.forEach((client) => client.close()) },
+      { name: 'grpc-clients', run: () => Promise.resolve(clients.forEach((client) => client.close())) },
       { name: 'ops-server', run: () => ops.close() },
       { name: 'tracing', run: () => tracing.shutdown() },
     ],
