@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_SERVICES, HEALTH_CHECK_METHOD, isPeerAllowed } from '@coffer/platform';
+import { userPeerAllowlist } from './peer-allowlist.js';
+
+/** Every RPC of proto/coffer/user/v1/user.proto. */
+const RPC_METHODS = [
+  '/coffer.user.v1.UserService/CreateUser',
+  '/coffer.user.v1.UserService/GetUser',
+  '/coffer.user.v1.UserService/UpdateUser',
+  '/coffer.user.v1.UserService/DeleteUser',
+  '/coffer.user.v1.UserService/ListUsers',
+];
+
+/** The services that may call every RPC. */
+const CALLERS: readonly string[] = ['gateway', 'auth'];
+
+/** Every other Coffer service, and a caller that presented no certificate identity. */
+const REFUSED_PEERS = [
+  ...ALL_SERVICES.filter((peer) => !CALLERS.includes(peer)).map((peer) => ({ label: peer, peer })),
+  { label: 'a caller without identity', peer: undefined },
+];
+
+describe('user peer allowlist', () => {
+  it.each(CALLERS.flatMap((peer) => RPC_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
+    expect(isPeerAllowed(userPeerAllowlist, method, peer)).toBe(true);
+  });
+
+  it('lets the gateway check its health', () => {
+    expect(isPeerAllowed(userPeerAllowlist, HEALTH_CHECK_METHOD, 'gateway')).toBe(true);
+  });
+
+  it.each(REFUSED_PEERS.flatMap(({ label, peer }) => RPC_METHODS.map((method) => [label, method, peer] as const)))(
+    'refuses %s calling %s',
+    (_label, method, peer) => {
+      expect(isPeerAllowed(userPeerAllowlist, method, peer)).toBe(false);
+    },
+  );
+
+  it('refuses a caller without identity a health check', () => {
+    expect(isPeerAllowed(userPeerAllowlist, HEALTH_CHECK_METHOD, undefined)).toBe(false);
+  });
+
+  it.each(ALL_SERVICES)('refuses %s a method the contract does not declare (deny by default)', (peer) => {
+    expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/NotInTheContract', peer)).toBe(false);
+  });
+});

@@ -1,0 +1,23 @@
+import { HEALTH_CHECK_METHOD, type PeerAllowlist } from '@coffer/platform';
+
+/**
+ * Who may call the webhook service over mTLS (a peer is the service name in its certificate).
+ * Every RPC of proto/coffer/webhook/v1/webhook.proto is open to gateway; HealthService Check is
+ * open to the gateway, which aggregates health for GET /v1/health. Deny by default: a method not
+ * listed here, such as an RPC added to the contract later, is refused to everyone until it is
+ * listed. Narrow a method's callers here when one of them should not call it.
+ */
+export const webhookPeerAllowlist: PeerAllowlist = {
+  defaultPeers: [],
+  methods: {
+    [HEALTH_CHECK_METHOD]: ['gateway'],
+    '/coffer.webhook.v1.WebhookService/CreateSubscription': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/ListSubscriptions': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/GetSubscription': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/UpdateSubscription': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/DeleteSubscription': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/RotateSecret': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/SendTestPing': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/ReplayDeliveries': ['gateway'],
+  },
+};
