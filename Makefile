@@ -5,7 +5,7 @@ export NX_DAEMON ?= false
 export NX_NO_CLOUD ?= true
 export NX_TUI ?= false
 
-.PHONY: help dev test install build check codegen codegen-check certs engines-up engines-down engines-status integration bench clean
+.PHONY: help dev test install build check codegen codegen-check certs engines-up engines-down engines-status integration clean
 
 help: ## List the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ codegen-check: install ## Fail when generated code drifts from the contracts
 	npx nx run contracts:codegen:check
 
 certs: install ## Create development mTLS certificates in .coffer/certs
-	npx nx run pki:build && node -e "import('@coffer/pki').then(async (m) => console.log(await m.ensureDevCertificates('.coffer/certs', ['gateway','auth','user','file','metadata','policy','audit','webhook'])))"
+	npx nx run dev-platform:build && node tools/dev-platform/dist/certs-main.js
 
 engines-up: ## Install (if needed) and start PostgreSQL, Redis, Kafka, MinIO and ClickHouse on loopback
 	@tools/engines/engines.sh up

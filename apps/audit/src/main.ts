@@ -1,12 +1,13 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { auditV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { auditPeerAllowlist } from './peer-allowlist.js';
 
 /**
  * Entry point of the audit service. Audit service: queries over the audit trail it ingests from the event bus.
  *
  * Contract: proto/coffer/audit/v1/audit.proto (AuditService). None of its RPCs is implemented
- * yet, so the server serves only the HealthService the platform adds, and a call to any of these
- * answers UNIMPLEMENTED:
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
  *   - QueryEvents
  */
 runMain('audit', async () => {
@@ -15,8 +16,8 @@ runMain('audit', async () => {
     name: 'audit',
     config,
     allowlist: auditPeerAllowlist,
-    // Register the AuditService handlers here as they are implemented; HealthService comes from the platform.
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(auditV1.AuditServiceService)],
   });
   runtime.installSignalHandlers();
 });

@@ -1,10 +1,21 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { authV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { authPeerAllowlist } from './peer-allowlist.js';
 
 /**
- * Entry point of the auth service. The AuthService RPCs (proto/coffer/auth/v1/auth.proto)
- * are not implemented yet (Identity issue); until then the server serves HealthService only,
- * and calls to AuthService answer UNIMPLEMENTED.
+ * Entry point of the auth service. Auth service: credentials, access JWTs, rotating refresh tokens, sessions.
+ *
+ * Contract: proto/coffer/auth/v1/auth.proto (AuthService). None of its RPCs is implemented
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
+ *   - Login
+ *   - Refresh
+ *   - Logout
+ *   - RevokeAllSessions
+ *   - CheckSession
+ *   - GetJwks
+ *   - ChangePassword
+ *   - ListSessions
  */
 runMain('auth', async () => {
   const config = loadServiceConfig('auth');
@@ -12,7 +23,8 @@ runMain('auth', async () => {
     name: 'auth',
     config,
     allowlist: authPeerAllowlist,
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(authV1.AuthServiceService)],
   });
   runtime.installSignalHandlers();
 });

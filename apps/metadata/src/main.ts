@@ -1,12 +1,13 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { metadataV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { metadataPeerAllowlist } from './peer-allowlist.js';
 
 /**
  * Entry point of the metadata service. Metadata service: file records, created, read, listed, updated and deleted.
  *
  * Contract: proto/coffer/metadata/v1/metadata.proto (MetadataService). None of its RPCs is implemented
- * yet, so the server serves only the HealthService the platform adds, and a call to any of these
- * answers UNIMPLEMENTED:
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
  *   - CreateFile
  *   - GetFile
  *   - ListFiles
@@ -19,8 +20,8 @@ runMain('metadata', async () => {
     name: 'metadata',
     config,
     allowlist: metadataPeerAllowlist,
-    // Register the MetadataService handlers here as they are implemented; HealthService comes from the platform.
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(metadataV1.MetadataServiceService)],
   });
   runtime.installSignalHandlers();
 });

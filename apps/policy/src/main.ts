@@ -1,12 +1,13 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { policyV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { policyPeerAllowlist } from './peer-allowlist.js';
 
 /**
  * Entry point of the policy service. Policy service: who may do what to which file (deny by default, owner rights, shares, explicit deny wins).
  *
  * Contract: proto/coffer/policy/v1/policy.proto (PolicyService). None of its RPCs is implemented
- * yet, so the server serves only the HealthService the platform adds, and a call to any of these
- * answers UNIMPLEMENTED:
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
  *   - Authorize
  *   - CreateGrant
  *   - RevokeGrant
@@ -18,8 +19,8 @@ runMain('policy', async () => {
     name: 'policy',
     config,
     allowlist: policyPeerAllowlist,
-    // Register the PolicyService handlers here as they are implemented; HealthService comes from the platform.
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(policyV1.PolicyServiceService)],
   });
   runtime.installSignalHandlers();
 });

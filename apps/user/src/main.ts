@@ -1,12 +1,13 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { userV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { userPeerAllowlist } from './peer-allowlist.js';
 
 /**
  * Entry point of the user service. User service: profiles (display name, email), email unique case-insensitively.
  *
  * Contract: proto/coffer/user/v1/user.proto (UserService). None of its RPCs is implemented
- * yet, so the server serves only the HealthService the platform adds, and a call to any of these
- * answers UNIMPLEMENTED:
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
  *   - CreateUser
  *   - GetUser
  *   - UpdateUser
@@ -19,8 +20,8 @@ runMain('user', async () => {
     name: 'user',
     config,
     allowlist: userPeerAllowlist,
-    // Register the UserService handlers here as they are implemented; HealthService comes from the platform.
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(userV1.UserServiceService)],
   });
   runtime.installSignalHandlers();
 });

@@ -11,16 +11,23 @@ const RPC_METHODS = [
   '/coffer.user.v1.UserService/ListUsers',
 ];
 
-/** The services that may call every RPC. */
-const CALLERS: readonly string[] = ['gateway', 'auth'];
+/** The services that may call every RPC (auth may call GetUser only, tested below). */
+const CALLERS: readonly string[] = ['gateway'];
 
 /** Every other Coffer service, and a caller that presented no certificate identity. */
 const REFUSED_PEERS = [
-  ...ALL_SERVICES.filter((peer) => !CALLERS.includes(peer)).map((peer) => ({ label: peer, peer })),
+  ...ALL_SERVICES.filter((peer) => !CALLERS.includes(peer) && peer !== 'auth').map((peer) => ({ label: peer, peer })),
   { label: 'a caller without identity', peer: undefined },
 ];
 
 describe('user peer allowlist', () => {
+  it('lets auth read a profile but not change, delete or list profiles', () => {
+    expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/GetUser', 'auth')).toBe(true);
+    for (const method of RPC_METHODS.filter((path) => !path.endsWith('/GetUser'))) {
+      expect(isPeerAllowed(userPeerAllowlist, method, 'auth'), method).toBe(false);
+    }
+  });
+
   it.each(CALLERS.flatMap((peer) => RPC_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
     expect(isPeerAllowed(userPeerAllowlist, method, peer)).toBe(true);
   });

@@ -1,12 +1,13 @@
-import { loadServiceConfig, runMain, startServiceRuntime } from '@coffer/platform';
+import { webhookV1 } from '@coffer/contracts';
+import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { webhookPeerAllowlist } from './peer-allowlist.js';
 
 /**
  * Entry point of the webhook service. Webhook service: subscriptions and signed deliveries (Standard Webhooks), test pings and replays.
  *
  * Contract: proto/coffer/webhook/v1/webhook.proto (WebhookService). None of its RPCs is implemented
- * yet, so the server serves only the HealthService the platform adds, and a call to any of these
- * answers UNIMPLEMENTED:
+ * yet: each is registered through notImplementedService, so the peer allowlist still applies and
+ * an allowed caller gets UNIMPLEMENTED for:
  *   - CreateSubscription
  *   - ListSubscriptions
  *   - GetSubscription
@@ -22,8 +23,8 @@ runMain('webhook', async () => {
     name: 'webhook',
     config,
     allowlist: webhookPeerAllowlist,
-    // Register the WebhookService handlers here as they are implemented; HealthService comes from the platform.
-    grpcServices: () => [],
+    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
+    grpcServices: () => [notImplementedService(webhookV1.WebhookServiceService)],
   });
   runtime.installSignalHandlers();
 });

@@ -16,6 +16,7 @@ export { platformClientInterceptor, type ClientInterceptorDeps } from './grpc/cl
 export { platformServerInterceptor, type ServerInterceptorDeps } from './grpc/server-interceptor.js';
 export { startGrpcServer, type GrpcServerOptions, type RunningGrpcServer } from './grpc/grpc-server.js';
 export { runInCallContext, unaryHandler, type ServiceBinding } from './grpc/handlers.js';
+export { notImplementedService } from './grpc/not-implemented-service.js';
 export { loadMtlsMaterial, mtlsChannel, mtlsServerCredentials, type MtlsChannel, type MtlsMaterial, type MtlsPaths } from './grpc/mtls.js';
 export { HEALTH_CHECK_METHOD, isPeerAllowed, type PeerAllowlist } from './grpc/peer-allowlist.js';
 export { createServiceClient, type GrpcClientConstructor, type ServiceClientOptions } from './grpc/service-client.js';

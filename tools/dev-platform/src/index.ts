@@ -1,2 +1,3 @@
 /** @coffer/dev-platform: runs every Coffer service on one machine, for `make dev` and end-to-end tests. */
-export { launchPlatform, type LaunchOptions, type RunningPlatform, type ServicePorts } from './launch-platform.js';
+export { launchPlatform, type LaunchOptions, type RunningPlatform } from './launch-platform.js';
+export { platformPorts, type PlatformPorts, type ServicePorts } from './platform-ports.js';

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ALL_SERVICES, DEFAULT_GATEWAY_HTTP_PORT, defaultPorts, GRPC_SERVICES, peerAddressKey, type ServiceName } from '@coffer/platform';
+import { ALL_SERVICES, GRPC_SERVICES, peerAddressKey, type ServiceName } from '@coffer/platform';
+import { platformPorts, type ServicePorts } from './platform-ports.js';
 
 export interface LaunchOptions {
   /** Repository root (holds apps/<service>/dist/main.js). */
@@ -18,11 +19,6 @@ export interface LaunchOptions {
   onUnexpectedExit?: (service: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
-export interface ServicePorts {
-  grpc: number;
-  ops: number;
-}
-
 export interface RunningPlatform {
   gatewayUrl: string;
   ports: Readonly<Record<ServiceName, ServicePorts>>;
@@ -36,11 +32,7 @@ export interface RunningPlatform {
 
 /** Starts all eight services as separate Node processes wired to each other over mTLS. */
 export function launchPlatform(options: LaunchOptions): RunningPlatform {
-  const offset = options.portOffset ?? 0;
-  const ports = Object.fromEntries(
-    ALL_SERVICES.map((name) => [name, { grpc: defaultPorts[name].grpc === 0 ? 0 : defaultPorts[name].grpc + offset, ops: defaultPorts[name].ops + offset }]),
-  ) as Record<ServiceName, ServicePorts>;
-  const httpPort = DEFAULT_GATEWAY_HTTP_PORT + offset;
+  const { services: ports, gatewayHttp: httpPort } = platformPorts(options.portOffset ?? 0);
   const peerEnv = Object.fromEntries(GRPC_SERVICES.map((peer) => [peerAddressKey(peer), `127.0.0.1:${ports[peer].grpc}`]));
   const onLine =
     options.onLine ?? ((_service, stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`));

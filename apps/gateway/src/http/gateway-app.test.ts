@@ -8,7 +8,7 @@ import type { PlatformHealth, PlatformHealthChecker } from '../health/platform-h
 import { createGatewayApp } from './gateway-app.js';
 import type { Operation } from './operation.js';
 
-/** Stands in for the services behind the gateway (the real gRPC path is covered by test/). */
+/** Stands in for the services behind the gateway (the real mTLS gRPC path is covered by tools/dev-platform/test/walking-skeleton.test.ts). */
 class FixedHealthChecker implements PlatformHealthChecker {
   constructor(private readonly health: PlatformHealth | Error) {}
   check(): Promise<PlatformHealth> {

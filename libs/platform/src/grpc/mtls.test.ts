@@ -5,6 +5,8 @@ import { Readiness } from '../health/readiness.js';
 import { healthServiceBinding } from '../health/health-service.js';
 import { checkHealth, clientCredentialsFor, healthClient, issueMaterial, newCa, startTestServer, type TestServer } from './grpc-test.fixture.js';
 import { mtlsChannel, type MtlsMaterial } from './mtls.js';
+import { notImplementedService } from './not-implemented-service.js';
+import { authV1 } from '@coffer/contracts';
 
 /**
  * Real TLS handshakes against a real grpc-js server that requires client certificates and lets
@@ -20,6 +22,7 @@ describe('mTLS between services', () => {
     serverMaterial = await issueMaterial(ca, 'auth');
     server = await startTestServer(serverMaterial, { defaultPeers: ['gateway'] }, (logger) => [
       healthServiceBinding('auth', 'test', new Readiness(), logger),
+      notImplementedService(authV1.AuthServiceService),
     ]);
   });
 
@@ -96,5 +99,20 @@ describe('mTLS between services', () => {
     const client = healthClient(server.address, channel.credentials, 'auth');
     await expect(checkHealth(client)).resolves.toMatchObject({ service: 'auth' });
     client.close();
+  });
+
+  it('checks the allowlist before answering UNIMPLEMENTED for an RPC not built yet', async () => {
+    const login = (material: MtlsMaterial) =>
+      new Promise<ServiceError | null>((resolve) => {
+        const client = new authV1.AuthServiceClient(server.address, clientCredentialsFor(material), {
+          'grpc.ssl_target_name_override': 'auth.coffer.internal',
+        });
+        client.login({ email: 'a@example.com', password: 'x', clientIp: '', userAgent: '' }, (error) => {
+          client.close();
+          resolve(error);
+        });
+      });
+    expect((await login(await issueMaterial(ca, 'gateway')))?.code).toBe(GrpcStatus.UNIMPLEMENTED);
+    expect((await login(await issueMaterial(ca, 'webhook')))?.code).toBe(GrpcStatus.PERMISSION_DENIED);
   });
 });

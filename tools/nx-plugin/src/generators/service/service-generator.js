@@ -54,6 +54,8 @@ export function serviceGenerator(tree, options) {
     contractPath: contract.path,
     contractTag: `contract:${contract.protoPackage}`,
     serviceNames,
+    contractsNamespace: `${name}V1`,
+    serviceDefinitions: contract.services.map((service) => `${service.name}Service`),
     allowlistName: `${names(name).propertyName}PeerAllowlist`,
     rpcLabels: rpcs.map(rpcLabel),
     methodPaths: rpcs.map((rpc) => rpc.methodPath),

@@ -114,7 +114,7 @@ describe('service generator', () => {
     expect(test).not.toContain('Commented');
   });
 
-  it('registers only what the platform gives and lists the UNIMPLEMENTED RPCs in main.ts', () => {
+  it('registers the contract through notImplementedService and lists the UNIMPLEMENTED RPCs in main.ts', () => {
     const tree = sampleWorkspace();
     serviceGenerator(tree, { name: 'sample', callers: ['gateway'], description: 'Sample service: keeps samples.' });
 
@@ -125,7 +125,8 @@ describe('service generator', () => {
     expect(main).toContain("runMain('sample', async () => {");
     expect(main).toContain("loadServiceConfig('sample')");
     expect(main).toContain('allowlist: samplePeerAllowlist,');
-    expect(main).toContain('grpcServices: () => [],');
+    expect(main).toContain("import { sampleV1 } from '@coffer/contracts';");
+    expect(main).toContain('grpcServices: () => [notImplementedService(sampleV1.SampleServiceService)],');
     expect(readJson(tree, 'apps/sample/package.json')).toMatchObject({ description: 'Sample service: keeps samples.' });
   });
 

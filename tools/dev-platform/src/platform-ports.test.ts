@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_SERVICES } from '@coffer/platform';
+import { platformPorts } from './platform-ports.js';
+
+describe('platformPorts', () => {
+  it('uses the default ports without an offset', () => {
+    const ports = platformPorts(0);
+    expect(ports.gatewayHttp).toBe(8080);
+    expect(ports.services.auth).toEqual({ grpc: 50051, ops: 9101 });
+    expect(ports.services.gateway).toEqual({ grpc: 0, ops: 9100 });
+  });
+
+  it('shifts every port by the offset and keeps them distinct', () => {
+    const ports = platformPorts(10_000);
+    expect(ports.services.webhook).toEqual({ grpc: 60057, ops: 19107 });
+    const all = [ports.gatewayHttp, ...ALL_SERVICES.flatMap((name) => [ports.services[name].grpc, ports.services[name].ops])].filter((p) => p !== 0);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it.each([-1, 1.5, 20_000])('refuses offset %s', (offset) => {
+    expect(() => platformPorts(offset)).toThrow(/out of range/);
+  });
+});
