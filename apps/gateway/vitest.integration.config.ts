@@ -1,3 +1,0 @@
-import { integrationTestConfig } from '../../vitest.shared.js';
-
-export default integrationTestConfig();
