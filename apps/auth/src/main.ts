@@ -8,6 +8,7 @@ import { authPeerAllowlist } from './peer-allowlist.js';
  * Contract: proto/coffer/auth/v1/auth.proto (AuthService). None of its RPCs is implemented
  * yet: each is registered through notImplementedService, so the peer allowlist still applies and
  * an allowed caller gets UNIMPLEMENTED for:
+ *   - Register
  *   - Login
  *   - Refresh
  *   - Logout

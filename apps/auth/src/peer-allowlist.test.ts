@@ -4,6 +4,7 @@ import { authPeerAllowlist } from './peer-allowlist.js';
 
 /** Every RPC of proto/coffer/auth/v1/auth.proto. */
 const RPC_METHODS = [
+  '/coffer.auth.v1.AuthService/Register',
   '/coffer.auth.v1.AuthService/Login',
   '/coffer.auth.v1.AuthService/Refresh',
   '/coffer.auth.v1.AuthService/Logout',

@@ -11,6 +11,7 @@ export const authPeerAllowlist: PeerAllowlist = {
   defaultPeers: [],
   methods: {
     [HEALTH_CHECK_METHOD]: ['gateway'],
+    '/coffer.auth.v1.AuthService/Register': ['gateway'],
     '/coffer.auth.v1.AuthService/Login': ['gateway'],
     '/coffer.auth.v1.AuthService/Refresh': ['gateway'],
     '/coffer.auth.v1.AuthService/Logout': ['gateway'],

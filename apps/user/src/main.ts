@@ -10,6 +10,7 @@ import { userPeerAllowlist } from './peer-allowlist.js';
  * an allowed caller gets UNIMPLEMENTED for:
  *   - CreateUser
  *   - GetUser
+ *   - GetUserByEmail
  *   - UpdateUser
  *   - DeleteUser
  *   - ListUsers

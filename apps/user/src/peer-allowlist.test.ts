@@ -6,12 +6,16 @@ import { userPeerAllowlist } from './peer-allowlist.js';
 const RPC_METHODS = [
   '/coffer.user.v1.UserService/CreateUser',
   '/coffer.user.v1.UserService/GetUser',
+  '/coffer.user.v1.UserService/GetUserByEmail',
   '/coffer.user.v1.UserService/UpdateUser',
   '/coffer.user.v1.UserService/DeleteUser',
   '/coffer.user.v1.UserService/ListUsers',
 ];
 
-/** The services that may call every RPC (auth may call GetUser only, tested below). */
+/** The RPCs the gateway may call (all but the lookup by email). */
+const GATEWAY_METHODS = RPC_METHODS.filter((method) => !method.endsWith('/GetUserByEmail'));
+
+/** The services that may call the gateway-facing RPCs (auth has its own rules, tested below). */
 const CALLERS: readonly string[] = ['gateway'];
 
 /** Every other Coffer service, and a caller that presented no certificate identity. */
@@ -21,14 +25,21 @@ const REFUSED_PEERS = [
 ];
 
 describe('user peer allowlist', () => {
-  it('lets auth read a profile but not change, delete or list profiles', () => {
-    expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/GetUser', 'auth')).toBe(true);
-    for (const method of RPC_METHODS.filter((path) => !path.endsWith('/GetUser'))) {
+  it('lets auth read profiles and undo a sign-up, but not create, change or list profiles', () => {
+    const forAuth = ['/coffer.user.v1.UserService/GetUser', '/coffer.user.v1.UserService/GetUserByEmail', '/coffer.user.v1.UserService/DeleteUser'];
+    for (const method of forAuth) expect(isPeerAllowed(userPeerAllowlist, method, 'auth'), method).toBe(true);
+    for (const method of RPC_METHODS.filter((path) => !forAuth.includes(path))) {
       expect(isPeerAllowed(userPeerAllowlist, method, 'auth'), method).toBe(false);
     }
   });
 
-  it.each(CALLERS.flatMap((peer) => RPC_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
+  it('refuses the gateway (and everyone but auth) a lookup by email, so no endpoint can reveal whether an account exists', () => {
+    for (const peer of ALL_SERVICES.filter((name) => name !== 'auth')) {
+      expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/GetUserByEmail', peer), peer).toBe(false);
+    }
+  });
+
+  it.each(CALLERS.flatMap((peer) => GATEWAY_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
     expect(isPeerAllowed(userPeerAllowlist, method, peer)).toBe(true);
   });
 

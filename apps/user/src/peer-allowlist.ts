@@ -5,7 +5,8 @@ import { HEALTH_CHECK_METHOD, type PeerAllowlist } from '@coffer/platform';
  * Every RPC of proto/coffer/user/v1/user.proto is open to the gateway; HealthService Check is
  * open to the gateway, which aggregates health for GET /v1/health. Deny by default: a method not
  * listed here, such as an RPC added to the contract later, is refused to everyone until it is
- * listed. Auth may only read a profile (GetUser); every change to profiles comes through the gateway.
+ * listed. Auth may read a profile (GetUser, GetUserByEmail) and undo a failed sign-up (DeleteUser); every
+ * other change to profiles comes through the gateway.
  */
 export const userPeerAllowlist: PeerAllowlist = {
   defaultPeers: [],
@@ -13,8 +14,11 @@ export const userPeerAllowlist: PeerAllowlist = {
     [HEALTH_CHECK_METHOD]: ['gateway'],
     '/coffer.user.v1.UserService/CreateUser': ['gateway'],
     '/coffer.user.v1.UserService/GetUser': ['gateway', 'auth'],
+    // Only auth looks accounts up by email (login); the gateway never learns whether an email exists.
+    '/coffer.user.v1.UserService/GetUserByEmail': ['auth'],
     '/coffer.user.v1.UserService/UpdateUser': ['gateway'],
-    '/coffer.user.v1.UserService/DeleteUser': ['gateway'],
+    // Auth purges a profile whose sign-up failed halfway (see AuthService.Register).
+    '/coffer.user.v1.UserService/DeleteUser': ['gateway', 'auth'],
     '/coffer.user.v1.UserService/ListUsers': ['gateway'],
   },
 };

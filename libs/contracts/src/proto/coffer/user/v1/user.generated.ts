@@ -51,6 +51,14 @@ export interface GetUserResponse {
   user: User | undefined;
 }
 
+export interface GetUserByEmailRequest {
+  email: string;
+}
+
+export interface GetUserByEmailResponse {
+  user: User | undefined;
+}
+
 export interface UpdateUserRequest {
   id: string;
   email?: string | undefined;
@@ -63,6 +71,8 @@ export interface UpdateUserResponse {
 
 export interface DeleteUserRequest {
   id: string;
+  /** Remove the profile at once instead of after the grace period (used to undo a failed sign-up). */
+  purge: boolean;
 }
 
 export interface DeleteUserResponse {
@@ -492,6 +502,122 @@ export const GetUserResponse: MessageFns<GetUserResponse> = {
   },
 };
 
+function createBaseGetUserByEmailRequest(): GetUserByEmailRequest {
+  return { email: "" };
+}
+
+export const GetUserByEmailRequest: MessageFns<GetUserByEmailRequest> = {
+  encode(message: GetUserByEmailRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserByEmailRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUserByEmailRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.email = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUserByEmailRequest {
+    return { email: isSet(object.email) ? globalThis.String(object.email) : "" };
+  },
+
+  toJSON(message: GetUserByEmailRequest): unknown {
+    const obj: any = {};
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserByEmailRequest>, I>>(base?: I): GetUserByEmailRequest {
+    return GetUserByEmailRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserByEmailRequest>, I>>(object: I): GetUserByEmailRequest {
+    const message = createBaseGetUserByEmailRequest();
+    message.email = object.email ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUserByEmailResponse(): GetUserByEmailResponse {
+  return { user: undefined };
+}
+
+export const GetUserByEmailResponse: MessageFns<GetUserByEmailResponse> = {
+  encode(message: GetUserByEmailResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserByEmailResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUserByEmailResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.user = User.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUserByEmailResponse {
+    return { user: isSet(object.user) ? User.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: GetUserByEmailResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserByEmailResponse>, I>>(base?: I): GetUserByEmailResponse {
+    return GetUserByEmailResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserByEmailResponse>, I>>(object: I): GetUserByEmailResponse {
+    const message = createBaseGetUserByEmailResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
 function createBaseUpdateUserRequest(): UpdateUserRequest {
   return { id: "", email: undefined, displayName: undefined };
 }
@@ -643,13 +769,16 @@ export const UpdateUserResponse: MessageFns<UpdateUserResponse> = {
 };
 
 function createBaseDeleteUserRequest(): DeleteUserRequest {
-  return { id: "" };
+  return { id: "", purge: false };
 }
 
 export const DeleteUserRequest: MessageFns<DeleteUserRequest> = {
   encode(message: DeleteUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.purge !== false) {
+      writer.uint32(16).bool(message.purge);
     }
     return writer;
   },
@@ -669,6 +798,14 @@ export const DeleteUserRequest: MessageFns<DeleteUserRequest> = {
           message.id = reader.string();
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.purge = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -679,13 +816,19 @@ export const DeleteUserRequest: MessageFns<DeleteUserRequest> = {
   },
 
   fromJSON(object: any): DeleteUserRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      purge: isSet(object.purge) ? globalThis.Boolean(object.purge) : false,
+    };
   },
 
   toJSON(message: DeleteUserRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.purge !== false) {
+      obj.purge = message.purge;
     }
     return obj;
   },
@@ -696,6 +839,7 @@ export const DeleteUserRequest: MessageFns<DeleteUserRequest> = {
   fromPartial<I extends Exact<DeepPartial<DeleteUserRequest>, I>>(object: I): DeleteUserRequest {
     const message = createBaseDeleteUserRequest();
     message.id = object.id ?? "";
+    message.purge = object.purge ?? false;
     return message;
   },
 };
@@ -918,6 +1062,18 @@ export const UserServiceService = {
     responseSerialize: (value: GetUserResponse): Buffer => Buffer.from(GetUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUserResponse => GetUserResponse.decode(value),
   },
+  /** GetUserByEmail finds a live profile by email, case-insensitively (auth uses it at login). */
+  getUserByEmail: {
+    path: "/coffer.user.v1.UserService/GetUserByEmail",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetUserByEmailRequest): Buffer =>
+      Buffer.from(GetUserByEmailRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserByEmailRequest => GetUserByEmailRequest.decode(value),
+    responseSerialize: (value: GetUserByEmailResponse): Buffer =>
+      Buffer.from(GetUserByEmailResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserByEmailResponse => GetUserByEmailResponse.decode(value),
+  },
   /** UpdateUser changes display name and/or email. */
   updateUser: {
     path: "/coffer.user.v1.UserService/UpdateUser",
@@ -955,6 +1111,8 @@ export interface UserServiceServer extends UntypedServiceImplementation {
   createUser: handleUnaryCall<CreateUserRequest, CreateUserResponse>;
   /** GetUser returns one profile by id. */
   getUser: handleUnaryCall<GetUserRequest, GetUserResponse>;
+  /** GetUserByEmail finds a live profile by email, case-insensitively (auth uses it at login). */
+  getUserByEmail: handleUnaryCall<GetUserByEmailRequest, GetUserByEmailResponse>;
   /** UpdateUser changes display name and/or email. */
   updateUser: handleUnaryCall<UpdateUserRequest, UpdateUserResponse>;
   /** DeleteUser soft-deletes a profile; it is purged after the grace period. */
@@ -995,6 +1153,22 @@ export interface UserServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUserResponse) => void,
+  ): ClientUnaryCall;
+  /** GetUserByEmail finds a live profile by email, case-insensitively (auth uses it at login). */
+  getUserByEmail(
+    request: GetUserByEmailRequest,
+    callback: (error: ServiceError | null, response: GetUserByEmailResponse) => void,
+  ): ClientUnaryCall;
+  getUserByEmail(
+    request: GetUserByEmailRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserByEmailResponse) => void,
+  ): ClientUnaryCall;
+  getUserByEmail(
+    request: GetUserByEmailRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserByEmailResponse) => void,
   ): ClientUnaryCall;
   /** UpdateUser changes display name and/or email. */
   updateUser(
