@@ -11,7 +11,7 @@ import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { serviceNameFromSubjectAltName } from '@coffer/pki';
 import type { Logger } from 'pino';
 import { sanitizeRequestId } from '../logging/request-context.js';
-import type { GrpcServerMetrics } from '../metrics/grpc-metrics.js';
+import { grpcMethodLabels, type GrpcServerMetrics } from '../metrics/grpc-metrics.js';
 import { metadataGetter } from '../tracing/carriers.js';
 import { attachCallContext } from './call-context.js';
 import { isPeerAllowed, type PeerAllowlist } from './peer-allowlist.js';
@@ -53,7 +53,7 @@ export function platformServerInterceptor(deps: ServerInterceptorDeps): ServerIn
               parent,
             );
             if (!isPeerAllowed(deps.allowlist, path, peer)) {
-              deps.metrics.peerDenied.inc({ grpc_service: path.split('/')[1] ?? 'unknown', grpc_method: path.split('/')[2] ?? 'unknown' });
+              deps.metrics.peerDenied.inc(grpcMethodLabels(path));
               const refusal = peer === undefined ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.PERMISSION_DENIED;
               intercepted.sendStatus({
                 code: refusal,

@@ -7,30 +7,21 @@ export function grpcMethodLabels(path: string): { grpc_service: string; grpc_met
   return { grpc_service: service, grpc_method: method };
 }
 
-/** RED metrics for RPCs this process serves. Labels are bounded: service, method, status code. */
-export class GrpcServerMetrics {
-  readonly handled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
-  readonly handlingSeconds: Histogram<'grpc_service' | 'grpc_method' | 'grpc_code'>;
-  readonly peerDenied: Counter<'grpc_service' | 'grpc_method'>;
+type RpcLabels = 'grpc_service' | 'grpc_method' | 'grpc_code';
 
-  constructor(registry: Registry) {
-    this.handled = new Counter({
-      name: 'grpc_server_handled_total',
-      help: 'RPCs completed by this server, by status code.',
-      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
-      registers: [registry],
-    });
+/** Completed-RPC counter and latency histogram for one side of a call (`server` or `client`). */
+class RpcRedMetrics {
+  readonly handled: Counter<RpcLabels>;
+  readonly handlingSeconds: Histogram<RpcLabels>;
+
+  constructor(registry: Registry, side: 'server' | 'client', helpHandled: string, helpSeconds: string) {
+    const labelNames: RpcLabels[] = ['grpc_service', 'grpc_method', 'grpc_code'];
+    this.handled = new Counter({ name: `grpc_${side}_handled_total`, help: helpHandled, labelNames, registers: [registry] });
     this.handlingSeconds = new Histogram({
-      name: 'grpc_server_handling_seconds',
-      help: 'Time from receiving an RPC to sending its status.',
-      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      name: `grpc_${side}_handling_seconds`,
+      help: helpSeconds,
+      labelNames,
       buckets: [...latencyBuckets],
-      registers: [registry],
-    });
-    this.peerDenied = new Counter({
-      name: 'grpc_server_peer_denied_total',
-      help: 'RPCs refused because the mTLS peer is not on the allowlist for the method.',
-      labelNames: ['grpc_service', 'grpc_method'],
       registers: [registry],
     });
   }
@@ -42,30 +33,24 @@ export class GrpcServerMetrics {
   }
 }
 
-/** RED metrics for RPCs this process makes. */
-export class GrpcClientMetrics {
-  readonly handled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
-  readonly handlingSeconds: Histogram<'grpc_service' | 'grpc_method' | 'grpc_code'>;
+/** RED metrics for RPCs this process serves. Labels are bounded: service, method, status code. */
+export class GrpcServerMetrics extends RpcRedMetrics {
+  readonly peerDenied: Counter<'grpc_service' | 'grpc_method'>;
 
   constructor(registry: Registry) {
-    this.handled = new Counter({
-      name: 'grpc_client_handled_total',
-      help: 'RPCs completed by this client, by status code.',
-      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
-      registers: [registry],
-    });
-    this.handlingSeconds = new Histogram({
-      name: 'grpc_client_handling_seconds',
-      help: 'Time from starting an RPC to receiving its status.',
-      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
-      buckets: [...latencyBuckets],
+    super(registry, 'server', 'RPCs completed by this server, by status code.', 'Time from receiving an RPC to sending its status.');
+    this.peerDenied = new Counter({
+      name: 'grpc_server_peer_denied_total',
+      help: 'RPCs refused because the mTLS peer is not on the allowlist for the method.',
+      labelNames: ['grpc_service', 'grpc_method'],
       registers: [registry],
     });
   }
+}
 
-  observe(path: string, code: string, seconds: number): void {
-    const labels = { ...grpcMethodLabels(path), grpc_code: code };
-    this.handled.inc(labels);
-    this.handlingSeconds.observe(labels, seconds);
+/** RED metrics for RPCs this process makes. */
+export class GrpcClientMetrics extends RpcRedMetrics {
+  constructor(registry: Registry) {
+    super(registry, 'client', 'RPCs completed by this client, by status code.', 'Time from starting an RPC to receiving its status.');
   }
 }
