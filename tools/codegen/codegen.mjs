@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const generatedDir = 'libs/contracts/src';
@@ -32,10 +33,36 @@ function generate(outRoot) {
     cwd: root,
     stdio: 'inherit',
   });
+  writeFileSync(join(outRoot, generatedDir, 'openapi', 'operations.generated.ts'), operationsTable());
   for (const file of listFiles(join(outRoot, generatedDir))) {
     const source = file.includes('/openapi/') ? 'openapi/coffer.yaml' : 'proto/ (buf generate, ts-proto)';
     writeFileSync(file, banner(source) + readFileSync(file, 'utf8'));
   }
+}
+
+/**
+ * The runtime table of REST operations (method, path, whether it is public) that the gateway
+ * routes from; openapi-typescript gives only types.
+ */
+function operationsTable() {
+  const spec = parseYaml(readFileSync(join(root, 'openapi', 'coffer.yaml'), 'utf8'));
+  const globalSecurity = spec.security ?? [];
+  const rows = [];
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch']) {
+      const operation = item[method];
+      if (!operation) continue;
+      const security = operation.security ?? globalSecurity;
+      rows.push(
+        `  { operationId: '${operation.operationId}', method: '${method}', path: '${path}', public: ${security.length === 0} },`,
+      );
+    }
+  }
+  return (
+    `/** Every operation of openapi/coffer.yaml: public ones have \`security: []\`. */\n` +
+    `export const restOperations = [\n${rows.join('\n')}\n] as const;\n\n` +
+    `export type RestOperation = (typeof restOperations)[number];\n`
+  );
 }
 
 function listFiles(dir) {

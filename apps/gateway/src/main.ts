@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { healthV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
 import { loadGatewayConfig } from './gateway-config.js';
-import { getHealthOperation } from './health/get-health.operation.js';
+import { getHealthHandler } from './health/get-health.handler.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
@@ -18,7 +18,7 @@ runMain('gateway', async () => {
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),
-    operations: [getHealthOperation(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs))],
+    handlers: { getHealth: getHealthHandler(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs)) },
   });
 
   const server = app.listen(config.http.port, config.http.host);

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetricsRegistry, HttpServerMetrics, initTracing, createLogger } from '@coffer/platform';
 import { Writable } from 'node:stream';
-import { getHealthOperation } from '../health/get-health.operation.js';
+import { getHealthHandler } from '../health/get-health.handler.js';
 import type { PlatformHealth, PlatformHealthChecker } from '../health/platform-health.js';
 import { createGatewayApp } from './gateway-app.js';
-import type { Operation } from './operation.js';
+import type { OperationHandlers } from './operation.js';
 
 /** Stands in for the services behind the gateway (the real mTLS gRPC path is covered by tools/dev-platform/test/walking-skeleton.test.ts). */
 class FixedHealthChecker implements PlatformHealthChecker {
@@ -21,14 +21,14 @@ describe('gateway app', () => {
   const logs: string[] = [];
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-  async function start(operations: Operation[]): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
+  async function start(handlers: OperationHandlers): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
     const registry = createMetricsRegistry('gateway');
     const destination = new Writable({ write: (chunk: Buffer, _e, cb) => { logs.push(chunk.toString()); cb(); } });
     const app = createGatewayApp({
       logger: createLogger({ service: 'gateway', destination }),
       tracing: initTracing({ service: 'gateway', version: 'test' }),
       httpMetrics: new HttpServerMetrics(registry),
-      operations,
+      handlers,
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server?.once('listening', resolve));
@@ -38,7 +38,7 @@ describe('gateway app', () => {
   const healthy: PlatformHealth = { status: 'ok', services: { auth: { status: 'serving', version: '1', latencyMs: 1 } } };
 
   it('GET /v1/health answers 200 when every service serves', async () => {
-    const { base, registry } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const { base, registry } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
     const response = await fetch(`${base}/v1/health`, { headers: { 'x-request-id': 'abc-1' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('abc-1');
@@ -50,14 +50,14 @@ describe('gateway app', () => {
 
   it('GET /v1/health answers 503 when a service is not serving', async () => {
     const degraded: PlatformHealth = { status: 'degraded', services: { auth: { status: 'unreachable', latencyMs: 2000 } } };
-    const { base } = await start([getHealthOperation(new FixedHealthChecker(degraded))]);
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(degraded)) });
     const response = await fetch(`${base}/v1/health`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual(degraded);
   });
 
   it('answers an unknown route with a problem+json 404 carrying the request id', async () => {
-    const { base, registry } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const { base, registry } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
     const response = await fetch(`${base}/v1/nothing-here/123`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -70,7 +70,7 @@ describe('gateway app', () => {
   });
 
   it('answers a known route with the wrong method with 405 and Allow', async () => {
-    const { base } = await start([getHealthOperation(new FixedHealthChecker(healthy))]);
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
     const response = await fetch(`${base}/v1/health`, { method: 'DELETE' });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
@@ -78,12 +78,30 @@ describe('gateway app', () => {
   });
 
   it('turns a handler failure into a generic 500 without internals', async () => {
-    const { base } = await start([getHealthOperation(new FixedHealthChecker(new Error('pg: password authentication failed for coffer')))]);
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(new Error('pg: password authentication failed for coffer'))) });
     const response = await fetch(`${base}/v1/health`);
     expect(response.status).toBe(500);
     const body = await response.text();
     expect(body).not.toContain('password');
     expect(JSON.parse(body)).toMatchObject({ code: 'internal', detail: 'An internal error occurred.' });
     expect(logs.join('')).toContain('request failed');
+  });
+
+  it('answers 501 for an operation of the contract that has no handler yet', async () => {
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
+    const response = await fetch(`${base}/v1/users/me`);
+    expect(response.status).toBe(501);
+    expect(await response.json()).toMatchObject({ code: 'not_implemented', detail: 'getMe is not implemented yet.' });
+  });
+
+  it('routes /v1/users/me before /v1/users/{userId}', async () => {
+    const seen: string[] = [];
+    const { base } = await start({
+      getMe: async (_req, res) => { seen.push('getMe'); res.status(204).end(); await Promise.resolve(); },
+      getUser: async (_req, res) => { seen.push('getUser'); res.status(204).end(); await Promise.resolve(); },
+    });
+    await fetch(`${base}/v1/users/me`);
+    await fetch(`${base}/v1/users/0b6f5d0e-8f7a-4d55-9d54-4ef8a4b1a111`);
+    expect(seen).toEqual(['getMe', 'getUser']);
   });
 });

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { AppError, type HttpServerMetrics, type Logger, type Tracing } from '@coffer/platform';
-import type { Operation } from './operation.js';
+import { restOperations, type RestOperation } from '@coffer/contracts';
+import { expressPath, type OperationHandlers } from './operation.js';
 import { problemErrorHandler, sendProblem } from './problem-response.js';
 import { requestTelemetry } from './request-telemetry.js';
 
@@ -8,7 +9,9 @@ export interface GatewayAppDeps {
   logger: Logger;
   tracing: Tracing;
   httpMetrics: HttpServerMetrics;
-  operations: readonly Operation[];
+  handlers: OperationHandlers;
+  /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
+  operations?: readonly RestOperation[];
 }
 
 /**
@@ -22,10 +25,18 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.set('etag', false);
   app.use(requestTelemetry({ tracing: deps.tracing, metrics: deps.httpMetrics, logger: deps.logger }));
 
+  const operations = [...(deps.operations ?? restOperations)].sort(staticSegmentsFirst);
   const methodsByPath = new Map<string, string[]>();
-  for (const operation of deps.operations) {
-    app[operation.method](operation.path, async (req, res) => operation.handle(req, res));
-    methodsByPath.set(operation.path, [...(methodsByPath.get(operation.path) ?? []), operation.method.toUpperCase()]);
+  for (const operation of operations) {
+    const path = expressPath(operation);
+    const handler = deps.handlers[operation.operationId];
+    app[operation.method](
+      path,
+      handler
+        ? async (req, res) => handler(req, res)
+        : (req, res) => sendProblem(res, new AppError('not_implemented', { detail: `${operation.operationId} is not implemented yet.` }), req.path),
+    );
+    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
   }
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
@@ -39,4 +50,10 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   });
   app.use(problemErrorHandler(deps.logger));
   return app;
+}
+
+/** `/v1/users/me` must be routed before `/v1/users/{userId}`. */
+function staticSegmentsFirst(a: RestOperation, b: RestOperation): number {
+  const rank = (operation: RestOperation) => operation.path.split('/').map((segment) => (segment.startsWith('{') ? '1' : '0')).join('');
+  return rank(a).localeCompare(rank(b));
 }

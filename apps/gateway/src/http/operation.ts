@@ -1,14 +1,15 @@
 import type { Request, Response } from 'express';
-import type { restApi } from '@coffer/contracts';
+import type { restApi, RestOperation } from '@coffer/contracts';
 
 export type OperationId = keyof restApi.operations;
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** One REST operation of openapi/coffer.yaml, bound to its handler. */
-export interface Operation {
-  operationId: OperationId;
-  method: HttpMethod;
-  /** Express path (OpenAPI `{id}` written as `:id`). */
-  path: string;
-  handle(req: Request, res: Response): Promise<void>;
+/** Serves one REST operation of openapi/coffer.yaml. */
+export type OperationHandler = (req: Request, res: Response) => Promise<void>;
+
+/** Handlers by operationId; an operation of the contract without one answers 501. */
+export type OperationHandlers = Partial<Record<OperationId, OperationHandler>>;
+
+/** OpenAPI path template to express path: `/v1/users/{userId}` → `/v1/users/:userId`. */
+export function expressPath(operation: Pick<RestOperation, 'path'>): string {
+  return operation.path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
