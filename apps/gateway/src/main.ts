@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { healthV1 } from '@coffer/contracts';
+import { authV1, healthV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
+import { AccessTokenAuthenticator } from './auth/access-token-authenticator.js';
+import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters.js';
 import { loadGatewayConfig } from './gateway-config.js';
 import { getHealthHandler } from './health/get-health.handler.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
@@ -14,7 +16,14 @@ runMain('gateway', async () => {
   const healthClients = new Map<GrpcServiceName, healthV1.HealthServiceClient>(
     GRPC_SERVICES.map((name) => [name, runtime.client(healthV1.HealthServiceClient, name)]),
   );
+  const auth = runtime.client(authV1.AuthServiceClient, 'auth');
+  const authenticator = new AccessTokenAuthenticator(
+    new GrpcJwksSource(auth, config.upstreamDeadlineMs),
+    new GrpcSessionChecker(auth, config.upstreamDeadlineMs),
+    config.tokens,
+  );
   const app = createGatewayApp({
+    authenticator,
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),

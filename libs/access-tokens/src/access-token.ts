@@ -6,6 +6,10 @@ import { SIGNING_ALGORITHMS, type SigningKeyRing } from './signing-keys.js';
 /** RFC 9068 media type of access tokens; refresh tokens and ID tokens are never accepted as one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+/** Defaults shared by auth (issuer) and the gateway (verifier): COFFER_TOKEN_ISSUER / COFFER_TOKEN_AUDIENCE. */
+export const DEFAULT_TOKEN_ISSUER = 'coffer';
+export const DEFAULT_TOKEN_AUDIENCE = 'coffer-api';
+
 export interface AccessTokenSettings {
   issuer: string;
   audience: string;

@@ -17,6 +17,7 @@ export { platformServerInterceptor, type ServerInterceptorDeps } from './grpc/se
 export { startGrpcServer, type GrpcServerOptions, type RunningGrpcServer } from './grpc/grpc-server.js';
 export { runInCallContext, unaryHandler, type ServiceBinding } from './grpc/handlers.js';
 export { notImplementedService } from './grpc/not-implemented-service.js';
+export { unaryCall, type UnaryMethod } from './grpc/unary-call.js';
 export { loadMtlsMaterial, mtlsChannel, mtlsServerCredentials, type MtlsChannel, type MtlsMaterial, type MtlsPaths } from './grpc/mtls.js';
 export { HEALTH_CHECK_METHOD, isPeerAllowed, type PeerAllowlist } from './grpc/peer-allowlist.js';
 export { createServiceClient, type GrpcClientConstructor, type ServiceClientOptions } from './grpc/service-client.js';

@@ -7,6 +7,17 @@ import { getHealthHandler } from '../health/get-health.handler.js';
 import type { PlatformHealth, PlatformHealthChecker } from '../health/platform-health.js';
 import { createGatewayApp } from './gateway-app.js';
 import type { OperationHandlers } from './operation.js';
+import { errors } from '@coffer/platform';
+import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
+
+/** Accepts exactly `Bearer good-token` (token verification itself is tested in auth/). */
+const authenticator = {
+  authenticate: (header: string | undefined): Promise<AuthenticatedCaller> =>
+    header === 'Bearer good-token'
+      ? Promise.resolve({ userId: 'u1', sessionId: 's1', admin: false, tokenExpiresAt: 0 })
+      : Promise.reject(errors.unauthenticated('The access token is invalid or expired.')),
+};
+const signedIn = { headers: { authorization: 'Bearer good-token' } };
 
 /** Stands in for the services behind the gateway (the real mTLS gRPC path is covered by tools/dev-platform/test/walking-skeleton.test.ts). */
 class FixedHealthChecker implements PlatformHealthChecker {
@@ -29,6 +40,7 @@ describe('gateway app', () => {
       tracing: initTracing({ service: 'gateway', version: 'test' }),
       httpMetrics: new HttpServerMetrics(registry),
       handlers,
+      authenticator,
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server?.once('listening', resolve));
@@ -89,7 +101,7 @@ describe('gateway app', () => {
 
   it('answers 501 for an operation of the contract that has no handler yet', async () => {
     const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
-    const response = await fetch(`${base}/v1/users/me`);
+    const response = await fetch(`${base}/v1/users/me`, signedIn);
     expect(response.status).toBe(501);
     expect(await response.json()).toMatchObject({ code: 'not_implemented', detail: 'getMe is not implemented yet.' });
   });
@@ -100,8 +112,31 @@ describe('gateway app', () => {
       getMe: async (_req, res) => { seen.push('getMe'); res.status(204).end(); await Promise.resolve(); },
       getUser: async (_req, res) => { seen.push('getUser'); res.status(204).end(); await Promise.resolve(); },
     });
-    await fetch(`${base}/v1/users/me`);
-    await fetch(`${base}/v1/users/0b6f5d0e-8f7a-4d55-9d54-4ef8a4b1a111`);
+    await fetch(`${base}/v1/users/me`, signedIn);
+    await fetch(`${base}/v1/users/0b6f5d0e-8f7a-4d55-9d54-4ef8a4b1a111`, signedIn);
     expect(seen).toEqual(['getMe', 'getUser']);
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a bad token', { headers: { authorization: 'Bearer forged' } }],
+  ])('refuses %s on a non-public operation with 401 before its handler runs', async (_name, init) => {
+    let handled = false;
+    const { base } = await start({ getMe: async (_req, res) => { handled = true; res.status(204).end(); await Promise.resolve(); } });
+    const response = await fetch(`${base}/v1/users/me`, init);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="coffer"');
+    expect(await response.json()).toMatchObject({ code: 'unauthenticated' });
+    expect(handled).toBe(false);
+  });
+
+  it('asks for a token even on an operation that is not built yet (deny by default)', async () => {
+    const { base } = await start({});
+    expect((await fetch(`${base}/v1/auth/sessions`)).status).toBe(401);
+  });
+
+  it('lets a public operation through without a token', async () => {
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
+    expect((await fetch(`${base}/v1/health`)).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
-import express, { type Express } from 'express';
-import { AppError, type HttpServerMetrics, type Logger, type Tracing } from '@coffer/platform';
+import express, { type Express, type Request, type Response } from 'express';
+import { AppError, currentRequestContext, type HttpServerMetrics, type Logger, type Tracing } from '@coffer/platform';
+import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
 import { restOperations, type RestOperation } from '@coffer/contracts';
 import { expressPath, type OperationHandlers } from './operation.js';
 import { problemErrorHandler, sendProblem } from './problem-response.js';
@@ -10,6 +11,8 @@ export interface GatewayAppDeps {
   tracing: Tracing;
   httpMetrics: HttpServerMetrics;
   handlers: OperationHandlers;
+  /** Authenticates callers of every operation that is not public in the contract. */
+  authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
   operations?: readonly RestOperation[];
 }
@@ -29,12 +32,19 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   const methodsByPath = new Map<string, string[]>();
   for (const operation of operations) {
     const path = expressPath(operation);
-    const handler = deps.handlers[operation.operationId];
+    const handler = deps.handlers[operation.operationId] ?? notImplemented(operation.operationId);
     app[operation.method](
       path,
-      handler
-        ? async (req, res) => handler(req, res)
-        : (req, res) => sendProblem(res, new AppError('not_implemented', { detail: `${operation.operationId} is not implemented yet.` }), req.path),
+      operation.public
+        ? handler
+        : async (req: Request, res: Response) => {
+            // Deny by default: every operation not marked public in the contract needs a caller.
+            const caller = await deps.authenticator.authenticate(req.header('authorization'));
+            res.locals['caller'] = caller;
+            const context = currentRequestContext();
+            if (context) context.userId = caller.userId;
+            await handler(req, res);
+          },
     );
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
   }
@@ -50,6 +60,20 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   });
   app.use(problemErrorHandler(deps.logger));
   return app;
+}
+
+function notImplemented(operationId: string) {
+  return (req: Request, res: Response): Promise<void> => {
+    sendProblem(res, new AppError('not_implemented', { detail: `${operationId} is not implemented yet.` }), req.path);
+    return Promise.resolve();
+  };
+}
+
+/** The authenticated caller of a non-public operation (set before its handler runs). */
+export function callerOf(res: Response): AuthenticatedCaller {
+  const caller = res.locals['caller'] as AuthenticatedCaller | undefined;
+  if (!caller) throw new AppError('unauthenticated');
+  return caller;
 }
 
 /** `/v1/users/me` must be routed before `/v1/users/{userId}`. */

@@ -6,6 +6,7 @@ export function sendProblem(res: Response, error: unknown, instance: string): vo
   const appError = toAppError(error);
   const problem = toProblem(appError, currentRequestContext()?.requestId, instance);
   if (appError.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(appError.retryAfterSeconds));
+  if (appError.code === 'unauthenticated') res.setHeader('www-authenticate', 'Bearer realm="coffer"');
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
