@@ -20,3 +20,4 @@ export {
   type RequireEngineOptions,
 } from './require-engine.js';
 export { uniqueName } from './unique-name.js';
+export { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from './temporary-postgres-database.js';

@@ -35,6 +35,11 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).problems).toHaveLength(2);
   });
 
+  it('never echoes a URL value, which may carry a password', () => {
+    const urlSchema = z.object({ COFFER_DATABASE_URL: z.string().startsWith('postgres://') });
+    expect(() => loadConfig(urlSchema, { COFFER_DATABASE_URL: 'postgress://coffer:hunter2@db:5432/coffer' })).toThrow(/COFFER_DATABASE_URL: .*got \[redacted\]/);
+  });
+
   it('reads COFFER_CONFIG_FILE, and the environment wins over it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coffer-config-'));
     const file = join(dir, 'config.json');

@@ -9,7 +9,8 @@ export class ConfigError extends Error {
   }
 }
 
-const secretKeyPattern = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$|CREDENTIAL/i;
+// URLs may carry credentials (postgres://user:password@…), so their values are never echoed either.
+const secretKeyPattern = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$|CREDENTIAL|_URL$/i;
 
 /**
  * Parses configuration once, at start-up. The schema's keys are environment variable names.

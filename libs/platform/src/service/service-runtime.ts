@@ -36,7 +36,7 @@ export interface ServiceRuntimeOptions {
   /** Who may call this service's RPCs; ignored when `grpcServices` is undefined (no gRPC server). */
   allowlist: PeerAllowlist;
   /** This service's gRPC services; HealthService is added by the platform. Omit for no gRPC server. */
-  grpcServices?: (deps: PlatformDeps) => ServiceBinding[];
+  grpcServices?: (deps: PlatformDeps) => ServiceBinding[] | Promise<ServiceBinding[]>;
   spanProcessors?: SpanProcessor[];
   logDestination?: DestinationStream;
 }
@@ -96,7 +96,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
           logger,
         }),
       ],
-      services: [healthServiceBinding(name, version, readiness, logger), ...options.grpcServices(deps)],
+      services: [healthServiceBinding(name, version, readiness, logger), ...(await options.grpcServices(deps))],
     });
   }
   const ops: RunningOpsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, registry, readiness });

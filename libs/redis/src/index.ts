@@ -1,0 +1,10 @@
+/** @coffer/redis: the Redis connection shared by Redis-backed stores (sessions, rate limits). */
+export {
+  assertNotKnownDown,
+  closeRedisClient,
+  createRedisClient,
+  REDIS_RETRY_AFTER_SECONDS,
+  RedisScript,
+  toAppError,
+  type RedisConnectionOptions,
+} from './redis-connection.js';

@@ -1,0 +1,234 @@
+import { AppError } from '@coffer/platform';
+import type { Redis } from 'ioredis';
+import { assertNotKnownDown, closeRedisClient, toAppError } from '@coffer/redis';
+import {
+  createSessionScript,
+  listSessionsScript,
+  revokeAllSessionsScript,
+  revokeSessionScript,
+  touchSessionScript,
+} from './redis-session-scripts.js';
+import type {
+  CreatedSession,
+  NewSession,
+  RevokeAllOptions,
+  Session,
+  SessionStore,
+  SessionTimeouts,
+} from './session-store.js';
+import { closedStoreError, maxSessionsPerUser, requireId, validateNewSession } from './validate-session-input.js';
+
+/** Used when `keyPrefix` is not configured. */
+export const DEFAULT_SESSION_KEY_PREFIX = 'coffer:session:';
+
+/** Options of {@link RedisSessionStore}. */
+export interface RedisSessionStoreOptions {
+  /**
+   * The client; the store owns it and quits it on {@link RedisSessionStore.close}. Build it
+   * with `createRedisClient` (or {@link createSessionStoreFromUrl}) so calls fail fast.
+   */
+  readonly client: Redis;
+  /** Prepended to every key, e.g. to share one Redis between environments. Default `coffer:session:`. */
+  readonly keyPrefix?: string;
+  /** Live sessions per user before the oldest is evicted. Default 100. */
+  readonly maxSessionsPerUser?: number;
+}
+
+const UNAVAILABLE_DETAIL = 'The session store is unavailable.';
+
+/**
+ * The production {@link SessionStore}: one Redis hash per session whose TTL is the session's
+ * remaining life, a sorted set per user as the index, and Lua scripts for every change that
+ * touches more than one key. Layout and reasoning: docs/adr/0010-sessions-and-rate-limits.md.
+ */
+export class RedisSessionStore implements SessionStore {
+  private readonly client: Redis;
+  private readonly keyPrefix: string;
+  private readonly maxPerUser: number;
+  private closed = false;
+
+  constructor(options: RedisSessionStoreOptions) {
+    this.client = options.client;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_SESSION_KEY_PREFIX;
+    this.maxPerUser = maxSessionsPerUser(options.maxSessionsPerUser);
+  }
+
+  create(session: NewSession, timeouts: SessionTimeouts): Promise<CreatedSession> {
+    return this.run(async () => {
+      validateNewSession(session, timeouts);
+      const reply = await createSessionScript.run(
+        this.client,
+        [this.sessionKey(session.id), this.userKey(session.userId)],
+        [
+          this.sessionKey(''),
+          session.id,
+          session.userId,
+          String(session.createdAt.getTime()),
+          session.ip,
+          session.userAgent,
+          session.familyId ?? '',
+          session.familyId === undefined ? '0' : '1',
+          timeouts.idleTtlMs,
+          timeouts.absoluteTtlMs,
+          this.maxPerUser,
+        ],
+      );
+      if (!Array.isArray(reply)) throw malformedReply('create');
+      const [created, nowText, evicted] = reply as unknown[];
+      if (created === 0) throw new AppError('conflict', { detail: 'A session with this id already exists.' });
+      const now = integerField(nowText, 'create');
+      if (!isStringArray(evicted)) throw malformedReply('create');
+      return {
+        session: {
+          ...copyNewSession(session),
+          lastSeenAt: new Date(now),
+          idleTtlMs: timeouts.idleTtlMs,
+          expiresAt: new Date(now + Math.min(timeouts.idleTtlMs, timeouts.absoluteTtlMs)),
+          absoluteExpiresAt: new Date(now + timeouts.absoluteTtlMs),
+        },
+        evictedSessionIds: evicted,
+      };
+    });
+  }
+
+  get(id: string): Promise<Session | undefined> {
+    return this.run(async () => {
+      const fields = await this.client.hgetall(this.sessionKey(requireId('id', id)));
+      return Object.keys(fields).length === 0 ? undefined : parseSession(id, fields);
+    });
+  }
+
+  touch(id: string): Promise<Session | undefined> {
+    return this.run(async () => {
+      const reply = await touchSessionScript.run(this.client, [this.sessionKey(requireId('id', id))], []);
+      return reply === null ? undefined : parseSession(id, pairsToRecord(reply, 'touch'));
+    });
+  }
+
+  isActive(id: string): Promise<boolean> {
+    return this.run(async () => (await this.client.exists(this.sessionKey(requireId('id', id)))) === 1);
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.run(async () => {
+      const reply = await revokeSessionScript.run(this.client, [this.sessionKey(requireId('id', id))], [this.userKey(''), id]);
+      return reply === 1;
+    });
+  }
+
+  revokeAllForUser(userId: string, options: RevokeAllOptions = {}): Promise<number> {
+    return this.run(async () => {
+      const reply = await revokeAllSessionsScript.run(
+        this.client,
+        [this.userKey(requireId('userId', userId))],
+        [this.sessionKey(''), options.except ?? '', options.except === undefined ? '0' : '1'],
+      );
+      return integerField(reply, 'revokeAllForUser');
+    });
+  }
+
+  listForUser(userId: string): Promise<Session[]> {
+    return this.run(async () => {
+      const reply = await listSessionsScript.run(this.client, [this.userKey(requireId('userId', userId))], [this.sessionKey('')]);
+      if (!Array.isArray(reply)) throw malformedReply('listForUser');
+      return (reply as unknown[]).map((entry) => {
+        if (!Array.isArray(entry)) throw malformedReply('listForUser');
+        const [id, fields] = entry as unknown[];
+        if (typeof id !== 'string') throw malformedReply('listForUser');
+        return parseSession(id, pairsToRecord(fields, 'listForUser'));
+      });
+    });
+  }
+
+  checkReady(): Promise<void> {
+    return this.run(async () => {
+      await this.client.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await closeRedisClient(this.client);
+  }
+
+  private async run<T>(action: () => Promise<T>): Promise<T> {
+    if (this.closed) throw closedStoreError();
+    try {
+      assertNotKnownDown(this.client, UNAVAILABLE_DETAIL);
+      return await action();
+    } catch (error) {
+      throw toAppError(error, UNAVAILABLE_DETAIL);
+    }
+  }
+
+  private sessionKey(id: string): string {
+    return `${this.keyPrefix}s:${id}`;
+  }
+
+  private userKey(userId: string): string {
+    return `${this.keyPrefix}u:${userId}`;
+  }
+}
+
+function copyNewSession(session: NewSession): NewSession {
+  const { id, userId, createdAt, ip, userAgent, familyId } = session;
+  return {
+    id,
+    userId,
+    createdAt: new Date(createdAt.getTime()),
+    ip,
+    userAgent,
+    ...(familyId === undefined ? {} : { familyId }),
+  };
+}
+
+function parseSession(id: string, fields: Readonly<Record<string, string>>): Session {
+  const text = (name: string): string => {
+    const value = fields[name];
+    if (value === undefined) throw malformedReply(`session field ${name}`);
+    return value;
+  };
+  const lastSeenAt = integerField(text('lastSeenAt'), 'lastSeenAt');
+  const idleTtlMs = integerField(text('idleTtlMs'), 'idleTtlMs');
+  const absoluteExpiresAt = integerField(text('absoluteExpiresAt'), 'absoluteExpiresAt');
+  const familyId = fields['familyId'];
+  return {
+    id,
+    userId: text('userId'),
+    createdAt: new Date(integerField(text('createdAt'), 'createdAt')),
+    ip: text('ip'),
+    userAgent: text('userAgent'),
+    ...(familyId === undefined ? {} : { familyId }),
+    lastSeenAt: new Date(lastSeenAt),
+    idleTtlMs,
+    expiresAt: new Date(Math.min(lastSeenAt + idleTtlMs, absoluteExpiresAt)),
+    absoluteExpiresAt: new Date(absoluteExpiresAt),
+  };
+}
+
+/** A flat `[field, value, field, value, ...]` reply (HGETALL inside Lua) as a record. */
+function pairsToRecord(reply: unknown, what: string): Record<string, string> {
+  if (!isStringArray(reply) || reply.length % 2 !== 0) throw malformedReply(what);
+  const record: Record<string, string> = {};
+  for (let i = 0; i < reply.length; i += 2) {
+    const field = reply[i];
+    const value = reply[i + 1];
+    if (field !== undefined && value !== undefined) record[field] = value;
+  }
+  return record;
+}
+
+function integerField(value: unknown, what: string): number {
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed)) throw malformedReply(what);
+  return parsed;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function malformedReply(what: string): AppError {
+  return new AppError('internal', { detail: 'An internal error occurred.', cause: new Error(`unexpected Redis reply for ${what}`) });
+}
