@@ -1,0 +1,80 @@
+import type { Logger } from '@coffer/platform';
+import type { UserRepository } from './user-repository.js';
+
+const DAY_MS = 24 * 60 * 60 * 1_000;
+
+/** Options of {@link PurgeJob}. */
+export interface PurgeJobOptions {
+  readonly repository: Pick<UserRepository, 'purgeDeletedBefore'>;
+  readonly logger: Logger;
+  /** How long a soft-deleted account is kept, in days. */
+  readonly graceDays: number;
+  /** Time between two runs, in ms (the first run starts right after `start`). */
+  readonly intervalMs: number;
+  /** The clock that decides what "older than the grace period" means. Default: the system clock. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Purges accounts soft-deleted longer than the grace period, on a timer. Runs never overlap:
+ * the next one is scheduled when the previous one ends. Several instances may run it at once;
+ * each statement deletes only rows still present, so they just share the work. A failed run
+ * is logged and retried at the next interval.
+ */
+export class PurgeJob {
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: PurgeJobOptions) {
+    this.now = options.now ?? (() => new Date());
+    if (!Number.isFinite(options.graceDays) || options.graceDays < 0) throw new RangeError(`graceDays must be >= 0 (got ${options.graceDays})`);
+    if (!Number.isSafeInteger(options.intervalMs) || options.intervalMs < 1) throw new RangeError(`intervalMs must be a whole number >= 1 (got ${options.intervalMs})`);
+  }
+
+  /** Starts the timer; the first run happens at once. Calling it while started does nothing. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for a run in progress to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** The instant before which deleted accounts are purged: now minus the grace period. */
+  cutoff(): Date {
+    return new Date(this.now().getTime() - this.options.graceDays * DAY_MS);
+  }
+
+  /** One run: purges, logs the count and returns it. Errors propagate (the timer logs them). */
+  async runOnce(): Promise<number> {
+    const cutoff = this.cutoff();
+    const purged = await this.options.repository.purgeDeletedBefore(cutoff);
+    this.options.logger.info({ purged, deleted_before: cutoff.toISOString() }, 'purged deleted accounts');
+    return purged;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.runOnce()
+        .then(
+          () => undefined,
+          (error: unknown) => this.options.logger.error({ err: error }, 'purging deleted accounts failed'),
+        )
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.schedule(this.options.intervalMs);
+        });
+    }, delayMs);
+    // The gRPC server keeps the process alive; this timer alone should not.
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import { createDatabase, migrate, type Database } from '@coffer/db';
+import { createLogger, type Logger } from '@coffer/platform';
+import { USERS_SCHEMA, USERS_TABLE, userMigrations } from './user-migrations.js';
+
+/** A clock tests move by hand; `now` is what repositories and jobs take. */
+export class TestClock {
+  private millis: number;
+
+  constructor(start = '2026-01-01T00:00:00.123Z') {
+    this.millis = new Date(start).getTime();
+  }
+
+  readonly now = (): Date => new Date(this.millis);
+
+  advance(ms: number): void {
+    this.millis += ms;
+  }
+}
+
+/** A day in ms. */
+export const DAY_MS = 24 * 60 * 60 * 1_000;
+
+/**
+ * How long a test hook may take to start PGlite: loading the WASM build and initialising a
+ * cluster takes seconds, more on a busy machine, beyond vitest's default hook timeout.
+ */
+export const PGLITE_START_TIMEOUT_MS = 60_000;
+
+/** Opens an embedded in-memory database with the users schema migrated. Close it when done. */
+export async function openMigratedPglite(): Promise<Database> {
+  const db = await createDatabase('pglite://memory');
+  try {
+    await migrate(db, { schema: USERS_SCHEMA, migrations: userMigrations });
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** Removes every profile, so each test starts from an empty table. */
+export async function clearUsers(db: Database): Promise<void> {
+  await db.knex.raw('truncate table ??.??', [USERS_SCHEMA, USERS_TABLE]);
+}
+
+/** A logger that keeps its JSON lines in memory. */
+export function capturingLogger(): { readonly logger: Logger; lines(): Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return {
+    logger: createLogger({ service: 'user', level: 'debug', destination }),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
