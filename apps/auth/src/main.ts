@@ -1,31 +1,67 @@
-import { authV1 } from '@coffer/contracts';
-import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { AccessTokenIssuer } from '@coffer/access-tokens';
+import { authV1, userV1 } from '@coffer/contracts';
+import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
+import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { createRateLimiterFromUrl } from '@coffer/rate-limit';
+import { createSessionStoreFromUrl } from '@coffer/session-store';
+import { loadAuthConfig } from './auth-config.js';
+import { authServiceImplementation } from './auth-service.js';
+import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
+import { KnexCredentialRepository } from './credentials/credential-repository.js';
+import { LogAuthEventSink } from './events/auth-events.js';
+import { loadSigningKeyRing } from './keys/signing-key-file.js';
+import { LoginThrottle } from './login/login-throttle.js';
+import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
 import { authPeerAllowlist } from './peer-allowlist.js';
+import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
 
 /**
- * Entry point of the auth service. Auth service: credentials, access JWTs, rotating refresh tokens, sessions.
- *
- * Contract: proto/coffer/auth/v1/auth.proto (AuthService). None of its RPCs is implemented
- * yet: each is registered through notImplementedService, so the peer allowlist still applies and
- * an allowed caller gets UNIMPLEMENTED for:
- *   - Register
- *   - Login
- *   - Refresh
- *   - Logout
- *   - RevokeAllSessions
- *   - CheckSession
- *   - GetJwks
- *   - ChangePassword
- *   - ListSessions
+ * Entry point of the auth service: credentials (argon2id), access JWTs (ES256, at+jwt, JWKS with
+ * rotation), rotating refresh tokens with reuse detection, sessions in the session store, login
+ * throttling. Contract: proto/coffer/auth/v1/auth.proto. Embedded defaults (PGlite in memory,
+ * in-memory sessions and rate limits) unless COFFER_DATABASE_URL, COFFER_SESSION_STORE_URL and
+ * COFFER_RATE_LIMIT_URL point at PostgreSQL and Redis.
  */
 runMain('auth', async () => {
-  const config = loadServiceConfig('auth');
+  const config = loadAuthConfig();
+  const db = await createDatabase(config.databaseUrl);
+  await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
+  const sessions = createSessionStoreFromUrl(config.sessionStoreUrl);
+  const limiter = createRateLimiterFromUrl(config.rateLimitUrl);
+
   const runtime = await startServiceRuntime({
     name: 'auth',
     config,
     allowlist: authPeerAllowlist,
-    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
-    grpcServices: () => [notImplementedService(authV1.AuthServiceService)],
+    grpcServices: async (platform) => {
+      const keys = await loadSigningKeyRing(config.signingKeysFile, config.tokens.accessTtlSeconds * 1000, platform.logger);
+      const implementation = authServiceImplementation({
+        users: platform.client(userV1.UserServiceClient, 'user'),
+        credentials: new KnexCredentialRepository(db),
+        refreshTokens: new KnexRefreshTokenRepository(db),
+        sessions,
+        hasher: new Argon2idPasswordHasher(),
+        throttle: new LoginThrottle(limiter, config.loginThrottle),
+        keys,
+        accessTokens: new AccessTokenIssuer(keys, { ...config.tokens, ttlSeconds: config.tokens.accessTtlSeconds }),
+        events: new LogAuthEventSink(platform.logger),
+        logger: platform.logger,
+        settings: {
+          accessTtlSeconds: config.tokens.accessTtlSeconds,
+          refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+          sessionIdleTtlMs: config.sessions.idleTtlMs,
+          sessionAbsoluteTtlMs: config.sessions.absoluteTtlMs,
+          userDeadlineMs: config.userDeadlineMs,
+        },
+      });
+      return [notImplementedService(authV1.AuthServiceService, implementation)];
+    },
   });
+  runtime.readiness.add('database', databaseReadinessCheck(db));
+  runtime.readiness.add('session-store', () => sessions.checkReady());
+  runtime.readiness.add('rate-limiter', () => limiter.checkReady());
+  runtime.addCloseStep({ name: 'database', run: () => db.close() });
+  runtime.addCloseStep({ name: 'session-store', run: () => sessions.close() });
+  runtime.addCloseStep({ name: 'rate-limiter', run: () => limiter.close() });
   runtime.installSignalHandlers();
 });

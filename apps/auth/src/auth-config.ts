@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
+import { configValues, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
+
+/** Settings of the auth service beyond those every service has. */
+export interface AuthConfig extends ServiceConfig {
+  readonly databaseUrl: string;
+  readonly sessionStoreUrl: string;
+  readonly rateLimitUrl: string;
+  /** JSON file of signing keys (private JWKs); unset: an ephemeral key for development only. */
+  readonly signingKeysFile: string | undefined;
+  readonly tokens: { readonly issuer: string; readonly audience: string; readonly accessTtlSeconds: number; readonly refreshTtlSeconds: number };
+  readonly sessions: { readonly idleTtlMs: number; readonly absoluteTtlMs: number };
+  readonly loginThrottle: {
+    readonly failuresPerAccount: number;
+    readonly attemptsPerAddress: number;
+    readonly windowMs: number;
+  };
+  readonly userDeadlineMs: number;
+}
+
+const seconds = () => configValues.positiveInt();
+
+const authSchema = z.object({
+  COFFER_DATABASE_URL: z.string().min(1).default('pglite://memory'),
+  COFFER_SESSION_STORE_URL: z.string().min(1).default('memory://'),
+  COFFER_RATE_LIMIT_URL: z.string().min(1).default('memory://'),
+  COFFER_SIGNING_KEYS_FILE: z.string().min(1).optional(),
+  COFFER_TOKEN_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
+  COFFER_TOKEN_AUDIENCE: z.string().min(1).default(DEFAULT_TOKEN_AUDIENCE),
+  COFFER_ACCESS_TOKEN_TTL_S: seconds().max(3_600).default(600),
+  COFFER_REFRESH_TOKEN_TTL_S: seconds().default(30 * 24 * 3_600),
+  COFFER_SESSION_IDLE_TTL_S: seconds().default(7 * 24 * 3_600),
+  COFFER_SESSION_ABSOLUTE_TTL_S: seconds().default(30 * 24 * 3_600),
+  COFFER_LOGIN_FAILURES_PER_ACCOUNT: configValues.positiveInt().default(5),
+  COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: configValues.positiveInt().default(30),
+  COFFER_LOGIN_THROTTLE_WINDOW_S: seconds().default(15 * 60),
+  COFFER_USER_DEADLINE_MS: configValues.positiveInt().default(5_000),
+});
+
+export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const own = loadConfig(authSchema, env);
+  return Object.freeze({
+    ...loadServiceConfig('auth', env),
+    databaseUrl: own.COFFER_DATABASE_URL,
+    sessionStoreUrl: own.COFFER_SESSION_STORE_URL,
+    rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
+    signingKeysFile: own.COFFER_SIGNING_KEYS_FILE,
+    tokens: Object.freeze({
+      issuer: own.COFFER_TOKEN_ISSUER,
+      audience: own.COFFER_TOKEN_AUDIENCE,
+      accessTtlSeconds: own.COFFER_ACCESS_TOKEN_TTL_S,
+      refreshTtlSeconds: own.COFFER_REFRESH_TOKEN_TTL_S,
+    }),
+    sessions: Object.freeze({ idleTtlMs: own.COFFER_SESSION_IDLE_TTL_S * 1000, absoluteTtlMs: own.COFFER_SESSION_ABSOLUTE_TTL_S * 1000 }),
+    loginThrottle: Object.freeze({
+      failuresPerAccount: own.COFFER_LOGIN_FAILURES_PER_ACCOUNT,
+      attemptsPerAddress: own.COFFER_LOGIN_ATTEMPTS_PER_ADDRESS,
+      windowMs: own.COFFER_LOGIN_THROTTLE_WINDOW_S * 1000,
+    }),
+    userDeadlineMs: own.COFFER_USER_DEADLINE_MS,
+  });
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Metadata, status as GrpcStatus, type ServerUnaryCall, type ServiceError, type handleUnaryCall } from '@grpc/grpc-js';
+import { AccessTokenIssuer, AccessTokenVerifier, generateSigningKey, importSigningKey, SigningKeyRing } from '@coffer/access-tokens';
+import type { userV1 } from '@coffer/contracts';
+import { createDatabase, migrate, type Database } from '@coffer/db';
+import { AppError, createLogger, fromGrpcError, toGrpcStatus } from '@coffer/platform';
+import { MemoryRateLimiter } from '@coffer/rate-limit';
+import { MemorySessionStore } from '@coffer/session-store';
+import { Writable } from 'node:stream';
+import { authServiceImplementation, type AuthServiceDeps } from './auth-service.js';
+import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
+import { KnexCredentialRepository } from './credentials/credential-repository.js';
+import type { AuthEvent } from './events/auth-events.js';
+import { LoginThrottle } from './login/login-throttle.js';
+import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
+import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
+
+type Callback<R> = (error: ServiceError | null, response: R) => void;
+
+/**
+ * Profiles for auth tests. It stands in for the user service (another Coffer service, reached
+ * over gRPC in production and in the end-to-end tests), with the same answers: NOT_FOUND for a
+ * missing or deleted profile, ALREADY_EXISTS for a taken email.
+ */
+export class InMemoryUsers {
+  readonly users = new Map<string, userV1.User>();
+
+  private answer<R>(callback: Callback<R>, work: () => R): { cancel(): void } {
+    try {
+      const result = work();
+      queueMicrotask(() => callback(null, result));
+    } catch (error) {
+      const status = toGrpcStatus(error);
+      queueMicrotask(() => callback(Object.assign(new Error(status.details ?? ''), { code: status.code, details: status.details ?? '', metadata: status.metadata ?? new Metadata() }), undefined as R));
+    }
+    return { cancel: () => undefined };
+  }
+
+  client(): userV1.UserServiceClient {
+    const live = () => [...this.users.values()].filter((user) => user.deletedAt === undefined);
+    const methods = {
+      createUser: (request: userV1.CreateUserRequest, _m: Metadata, _o: unknown, callback: Callback<userV1.CreateUserResponse>) =>
+        this.answer(callback, () => {
+          if (live().some((user) => user.email.toLowerCase() === request.email.toLowerCase())) throw new AppError('conflict', { detail: 'email: is already in use.' });
+          const user: userV1.User = { id: randomUUID(), email: request.email, displayName: request.displayName, admin: false, createdAt: new Date(), updatedAt: new Date(), deletedAt: undefined };
+          this.users.set(user.id, user);
+          return { user };
+        }),
+      getUser: (request: userV1.GetUserRequest, _m: Metadata, _o: unknown, callback: Callback<userV1.GetUserResponse>) =>
+        this.answer(callback, () => {
+          const user = this.users.get(request.id);
+          if (!user || user.deletedAt) throw new AppError('not_found');
+          return { user };
+        }),
+      getUserByEmail: (request: userV1.GetUserByEmailRequest, _m: Metadata, _o: unknown, callback: Callback<userV1.GetUserByEmailResponse>) =>
+        this.answer(callback, () => {
+          const user = live().find((candidate) => candidate.email.toLowerCase() === request.email.toLowerCase());
+          if (!user) throw new AppError('not_found');
+          return { user };
+        }),
+      deleteUser: (request: userV1.DeleteUserRequest, _m: Metadata, _o: unknown, callback: Callback<userV1.DeleteUserResponse>) =>
+        this.answer(callback, () => {
+          const user = this.users.get(request.id);
+          if (!user) throw new AppError('not_found');
+          if (request.purge) this.users.delete(request.id);
+          else this.users.set(request.id, { ...user, deletedAt: new Date() });
+          return {};
+        }),
+    };
+    return methods as unknown as userV1.UserServiceClient;
+  }
+}
+
+
+/** Calls a unary handler as grpc-js would, resolving with the response or rejecting with an AppError. */
+export function invoke<Request, Response>(handler: handleUnaryCall<Request, Response>, request: Request): Promise<Response> {
+  return new Promise((resolve, reject: (error: AppError) => void) => {
+    const call = { request, metadata: new Metadata() } as unknown as ServerUnaryCall<Request, Response>;
+    handler(call, (error, response) => {
+      if (error) {
+        const status = error as Partial<ServiceError>;
+        reject(fromGrpcError(Object.assign(new Error(status.details ?? ''), { code: status.code ?? GrpcStatus.UNKNOWN, details: status.details ?? '', metadata: status.metadata ?? new Metadata() })));
+      } else if (response !== null && response !== undefined) resolve(response);
+    });
+  });
+}
+
+export interface AuthHarness {
+  auth: ReturnType<typeof authServiceImplementation>;
+  users: InMemoryUsers;
+  events: AuthEvent[];
+  sessions: MemorySessionStore;
+  verifier: AccessTokenVerifier;
+  db: Database;
+  close(): Promise<void>;
+}
+
+export const TEST_SETTINGS = { issuer: 'coffer-test', audience: 'coffer-api' };
+
+/** The real auth handlers on a real database and the embedded session store and rate limiter (PGlite unless `databaseUrl` says otherwise). */
+export async function startAuthHarness(databaseUrl = 'pglite://memory', overrides: Partial<AuthServiceDeps> = {}): Promise<AuthHarness> {
+  const db = await createDatabase(databaseUrl);
+  await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
+  const keys = new SigningKeyRing([await importSigningKey(await generateSigningKey('ES256'))], 600_000);
+  const users = new InMemoryUsers();
+  const events: AuthEvent[] = [];
+  const sessions = new MemorySessionStore();
+  const logger = createLogger({ service: 'auth', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const auth = authServiceImplementation({
+    users: users.client(),
+    credentials: new KnexCredentialRepository(db),
+    refreshTokens: new KnexRefreshTokenRepository(db),
+    sessions,
+    hasher: new Argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }),
+    throttle: new LoginThrottle(new MemoryRateLimiter(), { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000 }),
+    keys,
+    accessTokens: new AccessTokenIssuer(keys, { ...TEST_SETTINGS, ttlSeconds: 600 }),
+    events: { emit: (event) => { events.push(event); return Promise.resolve(); } },
+    logger,
+    settings: { accessTtlSeconds: 600, refreshTtlSeconds: 3_600, sessionIdleTtlMs: 3_600_000, sessionAbsoluteTtlMs: 86_400_000, userDeadlineMs: 2_000 },
+    ...overrides,
+  });
+  return {
+    auth,
+    users,
+    events,
+    sessions,
+    verifier: new AccessTokenVerifier(keys.jwks(), { ...TEST_SETTINGS, clockToleranceSeconds: 0 }),
+    db,
+    close: async () => {
+      await sessions.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
+
+const PASSWORD = 'tangerine-orbit-quarry-57';
+
+describe('AuthService (embedded database, session store and rate limiter)', () => {
+  let h: AuthHarness;
+  beforeEach(async () => {
+    h = await startAuthHarness();
+  });
+  afterEach(() => h.close());
+
+  const register = (email = 'ada@example.com', password = PASSWORD) =>
+    invoke(h.auth.register, { email, password, displayName: 'Ada Lovelace', clientIp: '192.0.2.1' });
+  const login = (email = 'ada@example.com', password = PASSWORD, clientIp = '192.0.2.1') =>
+    invoke(h.auth.login, { email, password, clientIp, userAgent: 'vitest' });
+
+  describe('register', () => {
+    it('creates the profile and credentials, and the user can sign in', async () => {
+      const { userId } = await register();
+      expect(h.users.users.get(userId)?.email).toBe('ada@example.com');
+      await expect(login()).resolves.toMatchObject({ userId });
+      expect(h.events.map((event) => event.type)).toContain('auth.user_registered');
+    });
+
+    it('refuses a weak password before creating anything', async () => {
+      await expect(register('ada@example.com', 'password1234')).rejects.toMatchObject({ code: 'invalid_argument', detail: expect.stringMatching(/^password: /) as unknown });
+      expect(h.users.users.size).toBe(0);
+    });
+
+    it('answers conflict for a taken email', async () => {
+      await register();
+      await expect(register('ADA@example.com')).rejects.toMatchObject({ code: 'conflict' });
+    });
+  });
+
+  describe('login', () => {
+    it('returns an at+jwt access token for the session and an opaque refresh token', async () => {
+      const { userId } = await register();
+      const response = await login();
+      const claims = await h.verifier.verify(response.tokens?.accessToken ?? '');
+      expect(claims).toMatchObject({ sub: userId, sid: response.sessionId });
+      expect(response.tokens?.refreshToken).toMatch(/^crt_[A-Za-z0-9_-]{43}$/);
+      await expect(h.sessions.isActive(response.sessionId)).resolves.toBe(true);
+    });
+
+    it('gives the same answer for an unknown email and a wrong password', async () => {
+      await register();
+      const unknown = await login('nobody@example.com').catch((error: unknown) => error);
+      const wrong = await login('ada@example.com', 'not-the-password-123').catch((error: unknown) => error);
+      expect(unknown).toMatchObject({ code: 'unauthenticated', detail: 'Email or password is incorrect.' });
+      expect(wrong).toMatchObject({ code: 'unauthenticated', detail: 'Email or password is incorrect.' });
+    });
+
+    it('throttles an account after repeated failures, with a retry delay, whoever asks', async () => {
+      await register();
+      for (let attempt = 0; attempt < 5; attempt += 1) await expect(login('ada@example.com', 'wrong-password-000', `198.51.100.${attempt}`)).rejects.toMatchObject({ code: 'unauthenticated' });
+      const throttled = await login('ada@example.com', PASSWORD, '203.0.113.9').catch((error: unknown) => error);
+      expect(throttled).toMatchObject({ code: 'rate_limited' });
+      expect((throttled as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);
+    });
+
+    it('a success clears the account counter', async () => {
+      await register();
+      for (let attempt = 0; attempt < 4; attempt += 1) await expect(login('ada@example.com', 'wrong-password-000')).rejects.toMatchObject({ code: 'unauthenticated' });
+      await login();
+      for (let attempt = 0; attempt < 4; attempt += 1) await expect(login('ada@example.com', 'wrong-password-000')).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(login()).resolves.toBeDefined();
+    });
+
+    it('refuses a deleted account like an unknown one', async () => {
+      const { userId } = await register();
+      const user = h.users.users.get(userId);
+      if (user) h.users.users.set(userId, { ...user, deletedAt: new Date() });
+      await expect(login()).rejects.toMatchObject({ code: 'unauthenticated', detail: 'Email or password is incorrect.' });
+    });
+  });
+
+  describe('refresh', () => {
+    it('rotates: the new token works once, the old one no longer does', async () => {
+      await register();
+      const first = await login();
+      const second = await invoke(h.auth.refresh, { refreshToken: first.tokens?.refreshToken ?? '', clientIp: '' });
+      expect(second.tokens?.refreshToken).not.toBe(first.tokens?.refreshToken);
+      await expect(h.verifier.verify(second.tokens?.accessToken ?? '')).resolves.toMatchObject({ sid: first.sessionId });
+      await expect(invoke(h.auth.refresh, { refreshToken: second.tokens?.refreshToken ?? '', clientIp: '' })).resolves.toBeDefined();
+    });
+
+    it('reuse of a rotated token revokes the whole family and the session, and emits an event', async () => {
+      await register();
+      const first = await login();
+      const second = await invoke(h.auth.refresh, { refreshToken: first.tokens?.refreshToken ?? '', clientIp: '' });
+      await expect(invoke(h.auth.refresh, { refreshToken: first.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(invoke(h.auth.refresh, { refreshToken: second.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(h.sessions.isActive(first.sessionId)).resolves.toBe(false);
+      expect(h.events.map((event) => event.type)).toContain('auth.refresh_reuse_detected');
+    });
+
+    it.each([['garbage'], ['crt_short'], [`crt_${'A'.repeat(43)}`]])('refuses %s', async (token) => {
+      await expect(invoke(h.auth.refresh, { refreshToken: token, clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    });
+
+    it('refuses the refresh token of a logged-out session', async () => {
+      await register();
+      const first = await login();
+      await invoke(h.auth.logout, { sessionId: first.sessionId });
+      await expect(invoke(h.auth.refresh, { refreshToken: first.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    });
+  });
+
+  describe('sessions', () => {
+    it('logout ends the session at once for CheckSession', async () => {
+      await register();
+      const { sessionId } = await login();
+      await expect(invoke(h.auth.checkSession, { sessionId })).resolves.toEqual({ active: true });
+      await invoke(h.auth.logout, { sessionId });
+      await expect(invoke(h.auth.checkSession, { sessionId })).resolves.toEqual({ active: false });
+    });
+
+    it('lists and revokes all sessions of a user', async () => {
+      const { userId } = await register();
+      const a = await login();
+      const b = await login();
+      const listed = await invoke(h.auth.listSessions, { userId });
+      expect(listed.sessions.map((session) => session.id).sort()).toEqual([a.sessionId, b.sessionId].sort());
+      await expect(invoke(h.auth.revokeAllSessions, { userId })).resolves.toEqual({ revoked: 2 });
+      await expect(invoke(h.auth.checkSession, { sessionId: a.sessionId })).resolves.toEqual({ active: false });
+      await expect(invoke(h.auth.refresh, { refreshToken: b.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    });
+
+    it('changing the password keeps this session and revokes the others', async () => {
+      const { userId } = await register();
+      const keep = await login();
+      const other = await login();
+      await invoke(h.auth.changePassword, { userId, currentPassword: PASSWORD, newPassword: 'violet-harbor-engine-93', sessionId: keep.sessionId });
+      await expect(invoke(h.auth.checkSession, { sessionId: keep.sessionId })).resolves.toEqual({ active: true });
+      await expect(invoke(h.auth.checkSession, { sessionId: other.sessionId })).resolves.toEqual({ active: false });
+      await expect(invoke(h.auth.refresh, { refreshToken: other.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(login()).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(login('ada@example.com', 'violet-harbor-engine-93')).resolves.toBeDefined();
+    });
+
+    it('refuses a password change with the wrong current password', async () => {
+      const { userId } = await register();
+      const { sessionId } = await login();
+      await expect(invoke(h.auth.changePassword, { userId, currentPassword: 'wrong-password-000', newPassword: 'violet-harbor-engine-93', sessionId })).rejects.toMatchObject({
+        code: 'unauthenticated',
+      });
+    });
+  });
+
+  it('publishes the JWKS without private material', async () => {
+    const { jwksJson } = await invoke(h.auth.getJwks, {});
+    const jwks = JSON.parse(jwksJson) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    expect(jwks.keys[0]).toMatchObject({ alg: 'ES256', use: 'sig' });
+  });
+});

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '@coffer/platform';
+import type { RateLimiter } from '@coffer/rate-limit';
+
+export interface LoginThrottleRules {
+  /** Failed attempts allowed per account in the window (the counter resets on success). */
+  failuresPerAccount: number;
+  /** Attempts allowed per client address in the window. */
+  attemptsPerAddress: number;
+  windowMs: number;
+}
+
+/** Keys never hold an email or address in the clear (they may sit in Redis). */
+function key(kind: string, value: string): string {
+  return `login:${kind}:${createHash('sha256').update(value).digest('base64url')}`;
+}
+
+/**
+ * Login throttling per account and per client address. An attempt counts against both before
+ * the password is checked; a success clears the account's counter. A refusal is a 429 with
+ * Retry-After, the same whether or not the account exists.
+ */
+export class LoginThrottle {
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly rules: LoginThrottleRules,
+  ) {}
+
+  async admit(email: string, clientIp: string): Promise<void> {
+    const byAddress = await this.limiter.consume(key('ip', clientIp || 'unknown'), { limit: this.rules.attemptsPerAddress, windowMs: this.rules.windowMs });
+    const byAccount = await this.limiter.consume(key('account', email.toLowerCase()), { limit: this.rules.failuresPerAccount, windowMs: this.rules.windowMs });
+    const refused = [byAddress, byAccount].filter((decision) => !decision.allowed);
+    if (refused.length > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(...refused.map((decision) => decision.retryAfterMs)) / 1000));
+      throw new AppError('rate_limited', { detail: 'Too many sign-in attempts; try again later.', retryAfterSeconds });
+    }
+  }
+
+  async succeeded(email: string): Promise<void> {
+    await this.limiter.reset(key('account', email.toLowerCase()));
+  }
+}
