@@ -41,26 +41,51 @@ function generate(outRoot) {
 }
 
 /**
- * The runtime table of REST operations (method, path, whether it is public) that the gateway
- * routes from; openapi-typescript gives only types.
+ * The runtime table of REST operations that the gateway routes and validates from (method,
+ * path, whether it is public, the JSON Schemas of the request body and parameters with every
+ * $ref resolved); openapi-typescript gives only types.
  */
 function operationsTable() {
   const spec = parseYaml(readFileSync(join(root, 'openapi', 'coffer.yaml'), 'utf8'));
+  const resolve = (node, seen = []) => {
+    if (Array.isArray(node)) return node.map((item) => resolve(item, seen));
+    if (node === null || typeof node !== 'object') return node;
+    if (typeof node.$ref === 'string') {
+      if (seen.includes(node.$ref)) throw new Error(`codegen: recursive $ref ${node.$ref} is not supported`);
+      const target = node.$ref.replace(/^#\//, '').split('/').reduce((at, key) => at?.[key], spec);
+      if (target === undefined) throw new Error(`codegen: unresolved $ref ${node.$ref}`);
+      return resolve(target, [...seen, node.$ref]);
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, resolve(value, seen)]));
+  };
   const globalSecurity = spec.security ?? [];
-  const rows = [];
+  const operations = [];
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch']) {
       const operation = item[method];
       if (!operation) continue;
-      const security = operation.security ?? globalSecurity;
-      rows.push(
-        `  { operationId: '${operation.operationId}', method: '${method}', path: '${path}', public: ${security.length === 0} },`,
-      );
+      const parameters = resolve([...(item.parameters ?? []), ...(operation.parameters ?? [])]).map((parameter) => ({
+        name: parameter.name,
+        in: parameter.in,
+        required: parameter.required === true,
+        schema: parameter.schema ?? {},
+      }));
+      const body = operation.requestBody ? resolve(operation.requestBody) : undefined;
+      const jsonBody = body?.content?.['application/json'];
+      if (body && !jsonBody) throw new Error(`codegen: ${operation.operationId}: only application/json request bodies are supported so far`);
+      operations.push({
+        operationId: operation.operationId,
+        method,
+        path,
+        public: (operation.security ?? globalSecurity).length === 0,
+        parameters,
+        ...(jsonBody ? { requestBody: { required: body.required === true, schema: jsonBody.schema ?? {} } } : {}),
+      });
     }
   }
   return (
-    `/** Every operation of openapi/coffer.yaml: public ones have \`security: []\`. */\n` +
-    `export const restOperations = [\n${rows.join('\n')}\n] as const;\n\n` +
+    `/** Every operation of openapi/coffer.yaml: public ones have \`security: []\`; schemas have their $refs resolved. */\n` +
+    `export const restOperations = ${JSON.stringify(operations, null, 2)} as const;\n\n` +
     `export type RestOperation = (typeof restOperations)[number];\n`
   );
 }

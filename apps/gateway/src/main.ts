@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { authV1, healthV1 } from '@coffer/contracts';
+import { authV1, healthV1, userV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
 import { AccessTokenAuthenticator } from './auth/access-token-authenticator.js';
 import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters.js';
@@ -7,6 +7,7 @@ import { loadGatewayConfig } from './gateway-config.js';
 import { getHealthHandler } from './health/get-health.handler.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
+import { identityHandlers } from './identity/identity-handlers.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
 
 runMain('gateway', async () => {
@@ -27,7 +28,15 @@ runMain('gateway', async () => {
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),
-    handlers: { getHealth: getHealthHandler(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs)) },
+    handlers: {
+      getHealth: getHealthHandler(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs)),
+      ...identityHandlers({
+        auth,
+        users: runtime.client(userV1.UserServiceClient, 'user'),
+        forgetSession: (sessionId) => authenticator.forgetSession(sessionId),
+        deadlineMs: config.upstreamDeadlineMs,
+      }),
+    },
   });
 
   const server = app.listen(config.http.port, config.http.host);

@@ -12,8 +12,8 @@ const RPC_METHODS = [
   '/coffer.user.v1.UserService/ListUsers',
 ];
 
-/** The RPCs the gateway may call (all but the lookup by email). */
-const GATEWAY_METHODS = RPC_METHODS.filter((method) => !method.endsWith('/GetUserByEmail'));
+/** The RPCs the gateway may call (all but creating a profile and the lookup by email, which are auth's). */
+const GATEWAY_METHODS = RPC_METHODS.filter((method) => !method.endsWith('/GetUserByEmail') && !method.endsWith('/CreateUser'));
 
 /** The services that may call the gateway-facing RPCs (auth has its own rules, tested below). */
 const CALLERS: readonly string[] = ['gateway'];
@@ -25,8 +25,8 @@ const REFUSED_PEERS = [
 ];
 
 describe('user peer allowlist', () => {
-  it('lets auth read profiles and undo a sign-up, but not create, change or list profiles', () => {
-    const forAuth = ['/coffer.user.v1.UserService/GetUser', '/coffer.user.v1.UserService/GetUserByEmail', '/coffer.user.v1.UserService/DeleteUser'];
+  it('lets auth create and read profiles and undo a sign-up, but not change or list profiles', () => {
+    const forAuth = ['/coffer.user.v1.UserService/CreateUser', '/coffer.user.v1.UserService/GetUser', '/coffer.user.v1.UserService/GetUserByEmail', '/coffer.user.v1.UserService/DeleteUser'];
     for (const method of forAuth) expect(isPeerAllowed(userPeerAllowlist, method, 'auth'), method).toBe(true);
     for (const method of RPC_METHODS.filter((path) => !forAuth.includes(path))) {
       expect(isPeerAllowed(userPeerAllowlist, method, 'auth'), method).toBe(false);
@@ -36,6 +36,12 @@ describe('user peer allowlist', () => {
   it('refuses the gateway (and everyone but auth) a lookup by email, so no endpoint can reveal whether an account exists', () => {
     for (const peer of ALL_SERVICES.filter((name) => name !== 'auth')) {
       expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/GetUserByEmail', peer), peer).toBe(false);
+    }
+  });
+
+  it('refuses the gateway (and everyone but auth) creating a profile without credentials', () => {
+    for (const peer of ALL_SERVICES.filter((name) => name !== 'auth')) {
+      expect(isPeerAllowed(userPeerAllowlist, '/coffer.user.v1.UserService/CreateUser', peer), peer).toBe(false);
     }
   });
 

@@ -13,6 +13,11 @@ export interface LaunchOptions {
   portOffset?: number;
   /** Extra environment for every service. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where services keep state on the embedded engines (PGlite folders, auth's signing keys).
+   * Without it, everything is in memory and gone when the platform stops.
+   */
+  dataDir?: string;
   /** Receives each output line of each service; defaults to this process's stdout/stderr. */
   onLine?: (service: ServiceName, stream: 'stdout' | 'stderr', line: string) => void;
   /** Called when a service exits while the platform is supposed to run. */
@@ -52,6 +57,7 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
         COFFER_GRPC_PORT: String(ports[name].grpc),
         COFFER_OPS_PORT: String(ports[name].ops),
         ...(name === 'gateway' ? { COFFER_HTTP_PORT: String(httpPort) } : {}),
+        ...embeddedStateEnv(name, options.dataDir),
       },
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -101,4 +107,12 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
       return Object.fromEntries(codes) as Record<ServiceName, number | null>;
     },
   };
+}
+
+/** The embedded-engine settings of a service: PGlite folders and key files under `dataDir`. */
+function embeddedStateEnv(name: ServiceName, dataDir: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (name === 'auth' || name === 'user') env['COFFER_DATABASE_URL'] = dataDir ? `pglite://${join(dataDir, name, 'pglite')}` : 'pglite://memory';
+  if (name === 'auth' && dataDir) env['COFFER_SIGNING_KEYS_FILE'] = join(dataDir, 'auth', 'signing-keys.json');
+  return env;
 }

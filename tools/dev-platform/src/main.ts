@@ -17,6 +17,7 @@ if (written.length > 0) process.stderr.write(`dev-platform: wrote ${written.leng
 const platform = launchPlatform({
   rootDir,
   certDir,
+  dataDir: join(rootDir, '.coffer', 'data'),
   onUnexpectedExit: (service, code, signal) => {
     process.stderr.write(`dev-platform: ${service} exited (code ${code}, signal ${signal}); stopping the platform\n`);
     void platform.stop().then(() => process.exit(1));

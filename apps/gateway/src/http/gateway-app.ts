@@ -4,6 +4,7 @@ import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js'
 import { restOperations, type RestOperation } from '@coffer/contracts';
 import { expressPath, type OperationHandlers } from './operation.js';
 import { problemErrorHandler, sendProblem } from './problem-response.js';
+import { requestValidator } from './request-validation.js';
 import { requestTelemetry } from './request-telemetry.js';
 
 export interface GatewayAppDeps {
@@ -28,23 +29,21 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.set('etag', false);
   app.use(requestTelemetry({ tracing: deps.tracing, metrics: deps.httpMetrics, logger: deps.logger }));
 
+  // Deny by default: every operation not marked public in the contract needs a caller.
+  const authenticate = async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    const caller = await deps.authenticator.authenticate(req.header('authorization'));
+    res.locals['caller'] = caller;
+    const context = currentRequestContext();
+    if (context) context.userId = caller.userId;
+    next();
+  };
   const operations = [...(deps.operations ?? restOperations)].sort(staticSegmentsFirst);
   const methodsByPath = new Map<string, string[]>();
   for (const operation of operations) {
     const path = expressPath(operation);
     const handler = deps.handlers[operation.operationId] ?? notImplemented(operation.operationId);
-    app[operation.method](
-      path,
-      operation.public
-        ? handler
-        : async (req: Request, res: Response) => {
-            // Deny by default: every operation not marked public in the contract needs a caller.
-            const caller = await deps.authenticator.authenticate(req.header('authorization'));
-            res.locals['caller'] = caller;
-            const context = currentRequestContext();
-            if (context) context.userId = caller.userId;
-            await handler(req, res);
-          },
+    app[operation.method](path, ...(operation.public ? [] : [authenticate]), ...requestValidator(operation), async (req: Request, res: Response) =>
+      handler(req, res),
     );
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
   }
@@ -67,6 +66,11 @@ function notImplemented(operationId: string) {
     sendProblem(res, new AppError('not_implemented', { detail: `${operationId} is not implemented yet.` }), req.path);
     return Promise.resolve();
   };
+}
+
+/** The validated path and query parameters of the request (set before its handler runs). */
+export function parametersOf(res: Response): Record<string, unknown> {
+  return (res.locals['parameters'] as Record<string, unknown> | undefined) ?? {};
 }
 
 /** The authenticated caller of a non-public operation (set before its handler runs). */

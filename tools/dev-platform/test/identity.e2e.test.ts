@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDevCertificates } from '@coffer/pki';
+import { ALL_SERVICES } from '@coffer/platform';
+import { launchPlatform, type RunningPlatform } from '../src/launch-platform.js';
+
+/**
+ * Identity end to end through the gateway's REST API: eight real processes over mTLS, the user
+ * and auth services on embedded PostgreSQL (PGlite), sessions and rate limits embedded.
+ */
+describe('identity through the REST API', () => {
+  const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const workDir = mkdtempSync(join(tmpdir(), 'coffer-e2e-identity-'));
+  let platform: RunningPlatform;
+  let base: string;
+  const password = 'tangerine-orbit-quarry-57';
+
+  const json = (method: string, path: string, body?: unknown, token?: string) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const problem = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> });
+
+  beforeAll(async () => {
+    await ensureDevCertificates(join(workDir, 'certs'), ALL_SERVICES);
+    platform = launchPlatform({
+      rootDir,
+      certDir: join(workDir, 'certs'),
+      dataDir: join(workDir, 'data'),
+      portOffset: 11_000,
+      env: { COFFER_LOG_LEVEL: 'warn', COFFER_SESSION_CHECK_CACHE_MS: '1000' },
+      onLine: () => undefined,
+    });
+    await platform.waitUntilHealthy(90_000);
+    base = platform.gatewayUrl;
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('signs up, signs in, reads the profile, refreshes, and logs out with immediate effect', async () => {
+    const signUp = await json('POST', '/v1/users', { email: 'Ada@Example.com', displayName: 'Ada Lovelace', password });
+    expect(signUp.status).toBe(201);
+    const user = (await signUp.json()) as { id: string; email: string };
+    expect(user.email).toBe('Ada@example.com');
+
+    const login = await json('POST', '/v1/auth/login', { email: 'ada@example.com', password });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    const tokens = (await login.json()) as { accessToken: string; refreshToken: string; expiresIn: number; tokenType: string };
+    expect(tokens.tokenType).toBe('Bearer');
+    expect(tokens.expiresIn).toBeGreaterThan(500);
+
+    const me = await json('GET', '/v1/users/me', undefined, tokens.accessToken);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: user.id, displayName: 'Ada Lovelace', admin: false });
+
+    const sessions = (await (await json('GET', '/v1/auth/sessions', undefined, tokens.accessToken)).json()) as { sessions: { current: boolean }[] };
+    expect(sessions.sessions.filter((session) => session.current)).toHaveLength(1);
+
+    const refreshed = await json('POST', '/v1/auth/refresh', { refreshToken: tokens.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as { accessToken: string; refreshToken: string };
+    expect(next.refreshToken).not.toBe(tokens.refreshToken);
+
+    expect((await json('POST', '/v1/auth/logout', undefined, next.accessToken)).status).toBe(204);
+    // This gateway forgets the session at once; any other gateway within COFFER_SESSION_CHECK_CACHE_MS.
+    expect((await json('GET', '/v1/users/me', undefined, next.accessToken)).status).toBe(401);
+    expect((await json('GET', '/v1/users/me', undefined, tokens.accessToken)).status).toBe(401);
+    expect((await json('POST', '/v1/auth/refresh', { refreshToken: next.refreshToken })).status).toBe(401);
+  });
+
+  it('reusing a rotated refresh token revokes the family and the session', async () => {
+    await json('POST', '/v1/users', { email: 'reuse@example.com', displayName: 'Reuse', password });
+    const first = (await (await json('POST', '/v1/auth/login', { email: 'reuse@example.com', password })).json()) as { accessToken: string; refreshToken: string };
+    const second = (await (await json('POST', '/v1/auth/refresh', { refreshToken: first.refreshToken })).json()) as { accessToken: string; refreshToken: string };
+    expect((await json('POST', '/v1/auth/refresh', { refreshToken: first.refreshToken })).status).toBe(401);
+    expect((await json('POST', '/v1/auth/refresh', { refreshToken: second.refreshToken })).status).toBe(401);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1_100));
+    expect((await json('GET', '/v1/users/me', undefined, second.accessToken)).status).toBe(401);
+  });
+
+  it('gives the same 401 for an unknown email and a wrong password, and never says which', async () => {
+    await json('POST', '/v1/users', { email: 'grace@example.com', displayName: 'Grace', password });
+    const unknown = await problem(await json('POST', '/v1/auth/login', { email: 'nobody@example.com', password }));
+    const wrong = await problem(await json('POST', '/v1/auth/login', { email: 'grace@example.com', password: 'not-the-password-1' }));
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(unknown.body['detail']).toBe(wrong.body['detail']);
+    expect(unknown.body['code']).toBe('unauthenticated');
+  });
+
+  it('answers bad input with a 400 problem naming the field, 415 for another content type, 409 for a taken email', async () => {
+    expect(await problem(await json('POST', '/v1/users', { email: 'not-an-email', displayName: 'X', password }))).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_argument', detail: 'email: must be a valid email.' },
+    });
+    expect(await problem(await json('POST', '/v1/users', { email: 'x@example.com', password }))).toMatchObject({ status: 400, body: { detail: 'displayName: is required.' } });
+    expect(await problem(await json('POST', '/v1/users', { email: 'x@example.com', displayName: 'X', password, admin: true }))).toMatchObject({
+      status: 400,
+      body: { detail: 'admin: is not allowed.' },
+    });
+    expect(await problem(await json('POST', '/v1/users', { email: 'x@example.com', displayName: 'X'.repeat(101), password }))).toMatchObject({ status: 400 });
+    const malformed = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    expect(await problem(malformed)).toMatchObject({ status: 400, body: { code: 'invalid_argument' } });
+    const wrongType = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=x' });
+    expect(wrongType.status).toBe(415);
+    await json('POST', '/v1/users', { email: 'taken@example.com', displayName: 'First', password });
+    expect((await json('POST', '/v1/users', { email: 'TAKEN@example.com', displayName: 'Second', password })).status).toBe(409);
+  });
+
+  it('serves the JWKS publicly, and refuses admin operations to a non-admin', async () => {
+    const jwks = await json('GET', '/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    const keys = (await jwks.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
+    expect(keys.keys[0]).not.toHaveProperty('d');
+
+    await json('POST', '/v1/users', { email: 'plain@example.com', displayName: 'Plain', password });
+    const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'plain@example.com', password })).json()) as { accessToken: string };
+    expect((await json('GET', '/v1/users', undefined, accessToken)).status).toBe(403);
+    expect((await json('GET', '/v1/users/00000000-0000-4000-8000-000000000000', undefined, accessToken)).status).toBe(403);
+  });
+
+  it('deleting my account revokes my sessions and frees the email', async () => {
+    await json('POST', '/v1/users', { email: 'leaving@example.com', displayName: 'Leaving', password });
+    const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'leaving@example.com', password })).json()) as { accessToken: string };
+    expect((await json('DELETE', '/v1/users/me', undefined, accessToken)).status).toBe(204);
+    expect((await json('GET', '/v1/users/me', undefined, accessToken)).status).toBe(401);
+    expect((await json('POST', '/v1/auth/login', { email: 'leaving@example.com', password })).status).toBe(401);
+    expect((await json('POST', '/v1/users', { email: 'leaving@example.com', displayName: 'Back', password })).status).toBe(201);
+  });
+});
