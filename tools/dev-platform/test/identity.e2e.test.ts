@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { ensureDevCertificates } from '@coffer/pki';
 import { ALL_SERVICES } from '@coffer/platform';
 import { launchPlatform, type RunningPlatform } from '../src/launch-platform.js';
@@ -136,5 +138,66 @@ describe('identity through the REST API', () => {
     expect((await json('GET', '/v1/users/me', undefined, accessToken)).status).toBe(401);
     expect((await json('POST', '/v1/auth/login', { email: 'leaving@example.com', password })).status).toBe(401);
     expect((await json('POST', '/v1/users', { email: 'leaving@example.com', displayName: 'Back', password })).status).toBe(201);
+  });
+
+  describe('token attack suite: every forged or misused token gets 401', () => {
+    let realToken: string;
+    let refreshToken: string;
+    let sign: (claims: Record<string, unknown>, header?: Record<string, unknown>) => Promise<string>;
+    let claims: Record<string, unknown>;
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+    beforeAll(async () => {
+      await json('POST', '/v1/users', { email: 'target@example.com', displayName: 'Target', password });
+      const pair = (await (await json('POST', '/v1/auth/login', { email: 'target@example.com', password })).json()) as { accessToken: string; refreshToken: string };
+      realToken = pair.accessToken;
+      refreshToken = pair.refreshToken;
+      claims = JSON.parse(Buffer.from(realToken.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+      // The auth service's own signing key (dev keys file), to forge tokens whose only fault is a claim.
+      const [stored] = JSON.parse(readFileSync(join(workDir, 'data', 'auth', 'signing-keys.json'), 'utf8')) as { kid: string; privateJwk: JWK }[];
+      const key = await importJWK(stored?.privateJwk ?? {}, 'ES256');
+      sign = (extra, header = {}) =>
+        new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: stored?.kid ?? '', ...header }).sign(key);
+    });
+
+    const refused = async (token: string) => {
+      const response = await json('GET', '/v1/users/me', undefined, token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('Bearer');
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it('control: the real token and a correctly re-signed copy are accepted', async () => {
+      expect((await json('GET', '/v1/users/me', undefined, realToken)).status).toBe(200);
+      expect((await json('GET', '/v1/users/me', undefined, await sign({}))).status).toBe(200);
+    });
+    it('alg none', async () => refused(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(claims)}.`));
+    it('HS256 signed with the public key', async () => {
+      const jwks = (await (await json('GET', '/.well-known/jwks.json')).json()) as { keys: JWK[] };
+      const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: jwks.keys[0]?.kid })}.${b64(claims)}`;
+      await refused(`${input}.${createHmac('sha256', JSON.stringify(jwks.keys[0])).update(input).digest('base64url')}`);
+    });
+    it('unknown kid', async () => refused(await sign({}, { kid: 'no-such-key' })));
+    it.each(['jwk', 'jku', 'x5u'])('%s header pointing at another key', async (name) => {
+      const attacker = await generateKeyPair('ES256', { extractable: true });
+      const value = name === 'jwk' ? await exportJWK(attacker.publicKey) : 'https://attacker.example/keys';
+      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', [name]: value }).sign(attacker.privateKey);
+      await refused(token);
+    });
+    it('wrong iss', async () => refused(await sign({ iss: 'https://evil.example' })));
+    it('wrong aud', async () => refused(await sign({ aud: 'someone-else' })));
+    it('wrong typ', async () => refused(await sign({}, { typ: 'JWT' })));
+    it('a refresh token presented as an access token', async () => refused(refreshToken));
+    it('exp just outside the allowed skew', async () => refused(await sign({ exp: now() - 31 })));
+    it('nbf just outside the allowed skew', async () => refused(await sign({ nbf: now() + 32 })));
+    it('tampered payload', async () => {
+      const [header, , signature] = realToken.split('.');
+      await refused(`${header}.${b64({ ...claims, sub: '00000000-0000-4000-8000-000000000000', admin: true })}.${signature}`);
+    });
+    it('a token of a revoked session', async () => {
+      const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'target@example.com', password })).json()) as { accessToken: string };
+      expect((await json('POST', '/v1/auth/logout', undefined, accessToken)).status).toBe(204);
+      await refused(accessToken);
+    });
   });
 });
