@@ -15,6 +15,8 @@ export interface AuthConfig extends ServiceConfig {
     readonly failuresPerAccount: number;
     readonly attemptsPerAddress: number;
     readonly windowMs: number;
+    readonly signUpsPerAddress: number;
+    readonly signUpWindowMs: number;
   };
   readonly userDeadlineMs: number;
 }
@@ -35,6 +37,8 @@ const authSchema = z.object({
   COFFER_LOGIN_FAILURES_PER_ACCOUNT: configValues.positiveInt().default(5),
   COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: configValues.positiveInt().default(30),
   COFFER_LOGIN_THROTTLE_WINDOW_S: seconds().default(15 * 60),
+  COFFER_SIGNUPS_PER_ADDRESS: configValues.positiveInt().default(20),
+  COFFER_SIGNUP_THROTTLE_WINDOW_S: seconds().default(3_600),
   COFFER_USER_DEADLINE_MS: configValues.positiveInt().default(5_000),
 });
 
@@ -57,6 +61,8 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
       failuresPerAccount: own.COFFER_LOGIN_FAILURES_PER_ACCOUNT,
       attemptsPerAddress: own.COFFER_LOGIN_ATTEMPTS_PER_ADDRESS,
       windowMs: own.COFFER_LOGIN_THROTTLE_WINDOW_S * 1000,
+      signUpsPerAddress: own.COFFER_SIGNUPS_PER_ADDRESS,
+      signUpWindowMs: own.COFFER_SIGNUP_THROTTLE_WINDOW_S * 1000,
     }),
     userDeadlineMs: own.COFFER_USER_DEADLINE_MS,
   });

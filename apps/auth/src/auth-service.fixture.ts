@@ -4,10 +4,10 @@ import { AccessTokenIssuer, AccessTokenVerifier, generateSigningKey, importSigni
 import type { userV1 } from '@coffer/contracts';
 import { createDatabase, migrate, type Database } from '@coffer/db';
 import { AppError, createLogger, fromGrpcError, toGrpcStatus } from '@coffer/platform';
-import { MemoryRateLimiter } from '@coffer/rate-limit';
-import { MemorySessionStore } from '@coffer/session-store';
+import { MemoryRateLimiter, type RateLimiter } from '@coffer/rate-limit';
+import { MemorySessionStore, type SessionStore } from '@coffer/session-store';
 import { Writable } from 'node:stream';
-import { authServiceImplementation, type AuthServiceDeps } from './auth-service.js';
+import { authServiceImplementation } from './auth-service.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
 import { KnexCredentialRepository } from './credentials/credential-repository.js';
 import type { AuthEvent } from './events/auth-events.js';
@@ -85,11 +85,16 @@ export function invoke<Request, Response>(handler: handleUnaryCall<Request, Resp
   });
 }
 
+/** Empties auth's tables, so one embedded database can serve many tests (PGlite starts slowly). */
+export async function clearAuthTables(db: Database): Promise<void> {
+  await db.knex.raw(`TRUNCATE ${AUTH_SCHEMA}.refresh_tokens, ${AUTH_SCHEMA}.refresh_families, ${AUTH_SCHEMA}.credentials`);
+}
+
 export interface AuthHarness {
   auth: ReturnType<typeof authServiceImplementation>;
   users: InMemoryUsers;
   events: AuthEvent[];
-  sessions: MemorySessionStore;
+  sessions: SessionStore;
   verifier: AccessTokenVerifier;
   db: Database;
   close(): Promise<void>;
@@ -98,13 +103,22 @@ export interface AuthHarness {
 export const TEST_SETTINGS = { issuer: 'coffer-test', audience: 'coffer-api' };
 
 /** The real auth handlers on a real database and the embedded session store and rate limiter (PGlite unless `databaseUrl` says otherwise). */
-export async function startAuthHarness(databaseUrl = 'pglite://memory', overrides: Partial<AuthServiceDeps> = {}): Promise<AuthHarness> {
-  const db = await createDatabase(databaseUrl);
+export interface AuthHarnessEngines {
+  /** Defaults to the embedded (in-memory) session store. */
+  sessions?: SessionStore;
+  /** Defaults to the embedded (in-memory) rate limiter. */
+  limiter?: RateLimiter;
+}
+
+export async function startAuthHarness(database: string | Database = 'pglite://memory', engines: AuthHarnessEngines = {}): Promise<AuthHarness> {
+  const ownsDatabase = typeof database === 'string';
+  const db = typeof database === 'string' ? await createDatabase(database) : database;
   await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
   const keys = new SigningKeyRing([await importSigningKey(await generateSigningKey('ES256'))], 600_000);
   const users = new InMemoryUsers();
   const events: AuthEvent[] = [];
-  const sessions = new MemorySessionStore();
+  const sessions = engines.sessions ?? new MemorySessionStore();
+  const limiter = engines.limiter ?? new MemoryRateLimiter();
   const logger = createLogger({ service: 'auth', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const auth = authServiceImplementation({
     users: users.client(),
@@ -112,13 +126,12 @@ export async function startAuthHarness(databaseUrl = 'pglite://memory', override
     refreshTokens: new KnexRefreshTokenRepository(db),
     sessions,
     hasher: new Argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }),
-    throttle: new LoginThrottle(new MemoryRateLimiter(), { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000 }),
+    throttle: new LoginThrottle(limiter, { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000, signUpsPerAddress: 5, signUpWindowMs: 60_000 }),
     keys,
     accessTokens: new AccessTokenIssuer(keys, { ...TEST_SETTINGS, ttlSeconds: 600 }),
     events: { emit: (event) => { events.push(event); return Promise.resolve(); } },
     logger,
     settings: { accessTtlSeconds: 600, refreshTtlSeconds: 3_600, sessionIdleTtlMs: 3_600_000, sessionAbsoluteTtlMs: 86_400_000, userDeadlineMs: 2_000 },
-    ...overrides,
   });
   return {
     auth,
@@ -129,7 +142,8 @@ export async function startAuthHarness(databaseUrl = 'pglite://memory', override
     db,
     close: async () => {
       await sessions.close();
-      await db.close();
+      await limiter.close();
+      if (ownsDatabase) await db.close();
     },
   };
 }

@@ -1,12 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDatabase, migrate, type Database } from '@coffer/db';
+import { clearAuthTables, invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
+import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
 
 const PASSWORD = 'tangerine-orbit-quarry-57';
 
 describe('AuthService (embedded database, session store and rate limiter)', () => {
   let h: AuthHarness;
+  let db: Database;
+  beforeAll(async () => {
+    db = await createDatabase('pglite://memory');
+    await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
+  }, 120_000);
+  afterAll(() => db.close());
   beforeEach(async () => {
-    h = await startAuthHarness();
+    await clearAuthTables(db);
+    h = await startAuthHarness(db);
   });
   afterEach(() => h.close());
 
@@ -26,6 +35,14 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
     it('refuses a weak password before creating anything', async () => {
       await expect(register('ada@example.com', 'password1234')).rejects.toMatchObject({ code: 'invalid_argument', detail: expect.stringMatching(/^password: /) as unknown });
       expect(h.users.users.size).toBe(0);
+    });
+
+    it('limits sign-ups per client address (429 with a retry delay)', async () => {
+      for (let n = 0; n < 5; n += 1) await register(`user${n}@example.com`);
+      const refused = await register('one-too-many@example.com').catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'rate_limited' });
+      expect((refused as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);
+      expect([...h.users.users.values()].map((user) => user.email)).not.toContain('one-too-many@example.com');
     });
 
     it('answers conflict for a taken email', async () => {

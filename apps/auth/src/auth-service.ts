@@ -96,6 +96,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
 
   return {
     register: unaryHandler(logger, async (request: authV1.RegisterRequest): Promise<authV1.RegisterResponse> => {
+      await deps.throttle.admitSignUp(request.clientIp);
       required(request.email, 'email', 254);
       required(request.displayName, 'displayName', 400);
       assertAcceptableNewPassword(required(request.password, 'password', PASSWORD_MAX_LENGTH * 4), { email: request.email, displayName: request.displayName });

@@ -1,20 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from '@coffer/testing';
+import { createRateLimiterFromUrl } from '@coffer/rate-limit';
+import { createSessionStoreFromUrl } from '@coffer/session-store';
+import { createTemporaryPostgresDatabase, loadEngineEndpoints, uniqueName, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { invoke, startAuthHarness, type AuthHarness } from '../src/auth-service.fixture.js';
 
 /**
- * Refresh-token rotation on the real PostgreSQL server, where two rotations really run in
- * parallel on two connections (PGlite serialises them): of two concurrent refreshes with the
- * same token exactly one succeeds, every time.
+ * The auth service on the production engines: the real PostgreSQL server, where two rotations
+ * really run in parallel on two connections (PGlite serialises them), and sessions and login
+ * throttling in the real Redis. Of two concurrent refreshes with the same token exactly one
+ * succeeds, every time.
  */
-describe('refresh rotation on PostgreSQL', () => {
+describe('auth on PostgreSQL and Redis', () => {
   let database: TemporaryPostgresDatabase;
   let h: AuthHarness;
   let userId: string;
 
   beforeAll(async () => {
     database = await createTemporaryPostgresDatabase('coffer_auth_test');
-    h = await startAuthHarness(database.url);
+    const redisUrl = loadEngineEndpoints().redis.url;
+    h = await startAuthHarness(database.url, {
+      sessions: createSessionStoreFromUrl(redisUrl, { keyPrefix: `${uniqueName('auth-test', '-')}:` }),
+      limiter: createRateLimiterFromUrl(redisUrl, { keyPrefix: `${uniqueName('auth-test', '-')}:` }),
+    });
     ({ userId } = await invoke(h.auth.register, { email: 'race@example.com', password: 'tangerine-orbit-quarry-57', displayName: 'Race', clientIp: '' }));
   }, 60_000);
 
@@ -48,5 +55,13 @@ describe('refresh rotation on PostgreSQL', () => {
     await expect(invoke(h.auth.refresh, { refreshToken: second.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
     const sessions = await invoke(h.auth.listSessions, { userId });
     expect(sessions.sessions.map((session) => session.id)).not.toContain(first.sessionId);
+  });
+
+  it('logout in Redis ends the session at once, and its refresh token with it', async () => {
+    const pair = await invoke(h.auth.login, { email: 'race@example.com', password: 'tangerine-orbit-quarry-57', clientIp: '10.8.8.8', userAgent: 'logout' });
+    await expect(invoke(h.auth.checkSession, { sessionId: pair.sessionId })).resolves.toEqual({ active: true });
+    await invoke(h.auth.logout, { sessionId: pair.sessionId });
+    await expect(invoke(h.auth.checkSession, { sessionId: pair.sessionId })).resolves.toEqual({ active: false });
+    await expect(invoke(h.auth.refresh, { refreshToken: pair.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 });

@@ -6,6 +6,7 @@ import { loadUserConfig } from './user-config.js';
 import { PurgeJob } from './users/purge-job.js';
 import { USERS_SCHEMA, userMigrations } from './users/user-migrations.js';
 import { KnexUserRepository } from './users/user-repository.js';
+import { LogUserEventSink } from './users/user-events.js';
 import { UserOperations, userServiceImplementation } from './users/user-service.js';
 
 /**
@@ -30,13 +31,15 @@ runMain('user', async () => {
   try {
     const migration = await migrate(db, { schema: USERS_SCHEMA, migrations: userMigrations });
     const repository = new KnexUserRepository(db);
-    const operations = new UserOperations({ repository, adminEmails: config.adminEmails });
     const runtime = await startServiceRuntime({
       name: 'user',
       config,
       allowlist: userPeerAllowlist,
       // HealthService comes from the platform.
-      grpcServices: (deps) => [notImplementedService(userV1.UserServiceService, userServiceImplementation(operations, deps.logger))],
+      grpcServices: (deps) => {
+        const operations = new UserOperations({ repository, adminEmails: config.adminEmails, events: new LogUserEventSink(deps.logger) });
+        return [notImplementedService(userV1.UserServiceService, userServiceImplementation(operations, deps.logger))];
+      },
     });
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied, admin_emails: config.adminEmails.length }, 'users schema migrated');
     runtime.readiness.add('database', databaseReadinessCheck(db));

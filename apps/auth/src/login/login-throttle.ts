@@ -8,6 +8,9 @@ export interface LoginThrottleRules {
   /** Attempts allowed per client address in the window. */
   attemptsPerAddress: number;
   windowMs: number;
+  /** Sign-ups allowed per client address in `signUpWindowMs` (sign-up answers 409 for a taken email). */
+  signUpsPerAddress: number;
+  signUpWindowMs: number;
 }
 
 /** Keys never hold an email or address in the clear (they may sit in Redis). */
@@ -33,6 +36,17 @@ export class LoginThrottle {
     if (refused.length > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(...refused.map((decision) => decision.retryAfterMs)) / 1000));
       throw new AppError('rate_limited', { detail: 'Too many sign-in attempts; try again later.', retryAfterSeconds });
+    }
+  }
+
+  /**
+   * Sign-up must answer 409 for a taken email, which tells whether an account exists; limiting
+   * sign-ups per address bounds how fast anyone can probe emails that way.
+   */
+  async admitSignUp(clientIp: string): Promise<void> {
+    const decision = await this.limiter.consume(key('signup', clientIp || 'unknown'), { limit: this.rules.signUpsPerAddress, windowMs: this.rules.signUpWindowMs });
+    if (!decision.allowed) {
+      throw new AppError('rate_limited', { detail: 'Too many sign-ups from this address; try again later.', retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
     }
   }
 

@@ -5,6 +5,7 @@ import { AppError, notImplementedService, unaryCall } from '@coffer/platform';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KnexUserRepository } from './user-repository.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, UserOperations, userServiceImplementation } from './user-service.js';
+import { RecordingUserEventSink } from './user-events.js';
 import { capturingLogger, clearUsers, openMigratedPglite, PGLITE_START_TIMEOUT_MS, TestClock } from './user-test.fixture.js';
 
 const UNKNOWN_ID = '7d444840-9dc0-11d1-b245-5ffdce74fad2';
@@ -26,12 +27,16 @@ afterAll(async () => {
   await db?.close();
 });
 
+let events: RecordingUserEventSink;
+
 beforeEach(async () => {
   await clearUsers(database());
   clock = new TestClock();
+  events = new RecordingUserEventSink();
   operations = new UserOperations({
     repository: new KnexUserRepository(database(), { now: clock.now }),
     adminEmails: ['root@example.com'],
+    events,
   });
 });
 
@@ -218,7 +223,7 @@ describe('UserService over a real grpc-js server', () => {
 
   beforeAll(async () => {
     const implementation = userServiceImplementation(
-      new UserOperations({ repository: new KnexUserRepository(database()), adminEmails: [] }),
+      new UserOperations({ repository: new KnexUserRepository(database()), adminEmails: [], events: new RecordingUserEventSink() }),
       log.logger,
     );
     server.addService(userV1.UserServiceService, notImplementedService(userV1.UserServiceService, implementation).implementation);
@@ -261,5 +266,25 @@ describe('UserService over a real grpc-js server', () => {
       failure('invalid_argument', 'pageToken: is not valid.'),
     );
     expect(log.lines().filter((line) => line['msg'] === 'rpc handler failed')).toEqual([]);
+  });
+});
+
+describe('user events', () => {
+  it('emits created, updated (with the changed fields) and deleted, with ids only', async () => {
+    const user = await signUp();
+    await operations.updateUser({ id: user.id, displayName: 'Ada King' });
+    await operations.updateUser({ id: user.id });
+    await operations.deleteUser({ id: user.id, purge: false });
+    expect(events.events).toEqual([
+      { type: 'user.created', userId: user.id },
+      { type: 'user.updated', userId: user.id, fields: ['displayName'] },
+      { type: 'user.deleted', userId: user.id, purged: false },
+    ]);
+  });
+
+  it('emits nothing when the change is refused', async () => {
+    await signUp();
+    await expect(operations.createUser({ email: 'ADA@example.com', displayName: 'Copy' })).rejects.toMatchObject({ code: 'conflict' });
+    expect(events.events.map((event) => event.type)).toEqual(['user.created']);
   });
 });

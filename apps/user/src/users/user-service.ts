@@ -1,6 +1,7 @@
 import type { userV1 } from '@coffer/contracts';
 import { AppError, unaryHandler, type Logger } from '@coffer/platform';
 import { normalizeDisplayName, normalizeEmail } from './profile-fields.js';
+import type { UserEventSink } from './user-events.js';
 import { isUserId, type UserRecord, type UserRepository } from './user-repository.js';
 
 /** ListUsers page size when the caller gives none (0). */
@@ -16,6 +17,7 @@ export interface UserServiceDeps {
    * Checked only by CreateUser.
    */
   readonly adminEmails: readonly string[];
+  readonly events: UserEventSink;
 }
 
 /**
@@ -27,9 +29,11 @@ export interface UserServiceDeps {
 export class UserOperations {
   private readonly repository: UserRepository;
   private readonly adminEmails: ReadonlySet<string>;
+  private readonly events: UserEventSink;
 
   constructor(deps: UserServiceDeps) {
     this.repository = deps.repository;
+    this.events = deps.events;
     this.adminEmails = new Set(deps.adminEmails.map((email) => email.toLowerCase()));
   }
 
@@ -38,6 +42,7 @@ export class UserOperations {
     const email = normalizeEmail(request.email);
     const displayName = normalizeDisplayName(request.displayName);
     const user = await this.repository.create({ email, displayName, admin: this.adminEmails.has(email.toLowerCase()) });
+    await this.events.emit({ type: 'user.created', userId: user.id });
     return { user: toUserMessage(user) };
   }
 
@@ -61,7 +66,10 @@ export class UserOperations {
     const id = requireUserId(request.id);
     const email = request.email === undefined ? undefined : normalizeEmail(request.email);
     const displayName = request.displayName === undefined ? undefined : normalizeDisplayName(request.displayName);
-    return { user: toUserMessage(found(await this.repository.update(id, { email, displayName }))) };
+    const user = found(await this.repository.update(id, { email, displayName }));
+    const fields = [...(email === undefined ? [] : ['email' as const]), ...(displayName === undefined ? [] : ['displayName' as const])];
+    if (fields.length > 0) await this.events.emit({ type: 'user.updated', userId: id, fields });
+    return { user: toUserMessage(user) };
   }
 
   /**
@@ -73,6 +81,7 @@ export class UserOperations {
     const id = requireUserId(request.id);
     const existed = request.purge ? await this.repository.purge(id) : await this.repository.softDelete(id);
     if (!existed) throw notFound();
+    await this.events.emit({ type: 'user.deleted', userId: id, purged: request.purge });
     return {};
   }
 

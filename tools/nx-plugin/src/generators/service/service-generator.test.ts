@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJson, workspaceRoot, type Tree } from '@nx/devkit';
+import { readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing.js';
 import { serviceGenerator } from './service-generator.js';
 
@@ -156,26 +155,5 @@ describe('service generator', () => {
 
     tree.write('apps/sample/README.md', 'hand-written');
     expect(() => serviceGenerator(tree, { name: 'sample', callers: ['gateway'] })).toThrow(/apps\/sample already exists/);
-  });
-
-  it('reproduces the configuration of the hand-written apps/auth from its contract', () => {
-    const tree = createTreeWithEmptyWorkspace();
-    for (const path of ['proto/coffer/auth/v1/auth.proto', 'libs/platform/src/service/service-directory.ts']) {
-      tree.write(path, readFileSync(join(workspaceRoot, path), 'utf-8'));
-    }
-    serviceGenerator(tree, { name: 'auth', callers: ['gateway'] });
-
-    const authFiles = readdirSync(join(workspaceRoot, 'apps/auth'), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => relative(join(workspaceRoot, 'apps/auth'), join(entry.parentPath, entry.name)))
-      .filter((path) => !path.startsWith('dist/') && !path.startsWith('node_modules/'));
-    expect(filesUnder(tree, 'apps/auth').sort()).toEqual(expect.arrayContaining(authFiles));
-
-    const authFile = (path: string) => readFileSync(join(workspaceRoot, 'apps/auth', path), 'utf-8');
-    for (const path of ['project.json', 'tsconfig.json', 'tsconfig.build.json', 'vitest.config.ts']) {
-      expect(read(tree, `apps/auth/${path}`)).toBe(authFile(path));
-    }
-    const authPackage = JSON.parse(authFile('package.json')) as Record<string, unknown>;
-    expect(readJson(tree, 'apps/auth/package.json')).toEqual({ ...authPackage, description: expect.any(String) as unknown });
   });
 });
