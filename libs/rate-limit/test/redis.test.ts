@@ -1,11 +1,10 @@
 import { AppError } from '@coffer/platform';
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { loadEngineEndpoints, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimiter, RedisRateLimiter, createRateLimiterFromUrl, type RateLimitDecision, type RateLimiter, type RateLimitRule } from '../src/index.js';
 import { createRedisClient } from '@coffer/redis';
 import { describeRateLimiterContract } from './rate-limiter.contract.js';
-import { RedisProxy } from './redis-proxy.js';
 
 const endpoints = loadEngineEndpoints();
 /** Every key this file writes starts with this, so cleanup can find them all. */
@@ -150,7 +149,7 @@ describe('RedisRateLimiter on real Redis', () => {
   });
 
   it('fails fast while Redis is unreachable and recovers on its own when it returns', async () => {
-    const proxy = await RedisProxy.start(endpoints.redis.url);
+    const proxy = await TcpProxy.start(endpoints.redis.url);
     const limiter = openLimiter(nextPrefix());
     const viaProxy = createRateLimiterFromUrl(proxy.url, { keyPrefix: `${runPrefix}${namespaceCount}:` });
     opened.push(viaProxy);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@coffer/platform';
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { loadEngineEndpoints, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore, createSessionStoreFromUrl, type NewSession, type SessionStore } from '../src/index.js';
 import { createRedisClient } from '@coffer/redis';
-import { RedisProxy } from './redis-proxy.js';
 import { describeSessionStoreContract } from './session-store.contract.js';
 
 const endpoints = loadEngineEndpoints();
@@ -155,7 +154,7 @@ describe('RedisSessionStore on real Redis: layout and TTLs', () => {
   });
 
   it('fails fast while Redis is unreachable and recovers on its own when it returns', async () => {
-    const proxy = await RedisProxy.start(endpoints.redis.url);
+    const proxy = await TcpProxy.start(endpoints.redis.url);
     const keyPrefix = `${runPrefix}outage:`;
     const store = createSessionStoreFromUrl(proxy.url, { keyPrefix });
     opened.push(store);

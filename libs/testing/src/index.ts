@@ -21,3 +21,4 @@ export {
 } from './require-engine.js';
 export { uniqueName } from './unique-name.js';
 export { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from './temporary-postgres-database.js';
+export { TcpProxy } from './tcp-proxy.js';

@@ -1,10 +1,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP pass-through to the real Redis that a test can cut and restore, to see how a client
- * behaves when Redis goes away and comes back — without stopping the shared test server.
+ * A TCP pass-through to a real engine (Redis, PostgreSQL, …) that a test can cut and restore,
+ * to see how a client behaves when the engine goes away and comes back — without stopping the
+ * shared test server.
  */
-export class RedisProxy {
+export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
@@ -13,10 +14,11 @@ export class RedisProxy {
     public port: number,
   ) {}
 
-  /** Starts a proxy on a free loopback port in front of `redisUrl`. */
-  static async start(redisUrl: string): Promise<RedisProxy> {
-    const url = new URL(redisUrl);
-    const proxy = new RedisProxy({ host: url.hostname, port: Number(url.port || 6379) }, 0);
+  /** Starts a proxy on a free loopback port in front of the host and port of `engineUrl`. */
+  static async start(engineUrl: string): Promise<TcpProxy> {
+    const url = new URL(engineUrl);
+    if (url.port === '') throw new Error(`TcpProxy: ${url.protocol}//${url.hostname} names no port`);
+    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port) }, 0);
     await proxy.resume();
     return proxy;
   }
