@@ -157,12 +157,25 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       await expect(login('ada@example.com', 'violet-harbor-engine-93')).resolves.toBeDefined();
     });
 
-    it('refuses a password change with the wrong current password', async () => {
+    it('refuses a password change with the wrong current password, naming the field', async () => {
       const { userId } = await register();
       const { sessionId } = await login();
       await expect(invoke(h.auth.changePassword, { userId, currentPassword: 'wrong-password-000', newPassword: 'violet-harbor-engine-93', sessionId })).rejects.toMatchObject({
-        code: 'unauthenticated',
+        code: 'invalid_argument',
+        detail: 'currentPassword: is incorrect.',
       });
+    });
+
+    it('throttles password checks per account, not per a shared address', async () => {
+      const { userId } = await register();
+      const other = await register('grace@example.com');
+      const { sessionId } = await login();
+      for (let n = 0; n < 5; n += 1) {
+        await expect(invoke(h.auth.changePassword, { userId, currentPassword: 'wrong-password-000', newPassword: 'violet-harbor-engine-93', sessionId })).rejects.toMatchObject({ code: 'invalid_argument' });
+      }
+      await expect(invoke(h.auth.changePassword, { userId, currentPassword: PASSWORD, newPassword: 'violet-harbor-engine-93', sessionId })).rejects.toMatchObject({ code: 'rate_limited' });
+      const graceSession = await login('grace@example.com');
+      await expect(invoke(h.auth.changePassword, { userId: other.userId, currentPassword: PASSWORD, newPassword: 'violet-harbor-engine-93', sessionId: graceSession.sessionId })).resolves.toEqual({});
     });
   });
 

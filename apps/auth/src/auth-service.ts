@@ -69,10 +69,15 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
     const at = now();
     const sessionId = randomUUID();
     const familyId = randomUUID();
-    await deps.sessions.create(
+    const { evictedSessionIds } = await deps.sessions.create(
       { id: sessionId, userId: user.id, createdAt: at, ip: clientIp, userAgent: userAgent.slice(0, 512), familyId },
       { idleTtlMs: settings.sessionIdleTtlMs, absoluteTtlMs: settings.sessionAbsoluteTtlMs },
     );
+    // The store keeps a bounded number of sessions per user; the oldest ones it dropped end here.
+    for (const evicted of evictedSessionIds) {
+      await deps.refreshTokens.revokeSession(evicted, 'session-evicted', at);
+      await deps.events.emit({ type: 'auth.session_revoked', userId: user.id, sessionId: evicted, reason: 'session-evicted' });
+    }
     const refreshToken = newRefreshToken();
     const refreshExpiresAt = refreshExpiry(at, at);
     await deps.refreshTokens.startFamily({ familyId, userId: user.id, sessionId }, { tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshExpiresAt }, at);
@@ -122,7 +127,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       try {
         await deps.throttle.admit(email, request.clientIp);
       } catch (error) {
-        await deps.events.emit({ type: 'auth.login_failed', reason: 'throttled' });
+        if (error instanceof AppError && error.code === 'rate_limited') await deps.events.emit({ type: 'auth.login_failed', reason: 'throttled' });
         throw error;
       }
       const user = await findUserByEmail(email);
@@ -193,9 +198,10 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       const user = await getUser(userId);
       const credential = user ? await deps.credentials.find(userId) : undefined;
       if (!user || !credential) throw errors.unauthenticated();
-      await deps.throttle.admit(user.email, '');
+      await deps.throttle.admitAccount(user.email);
       if (!(await deps.hasher.verify(credential.passwordHash, request.currentPassword))) {
-        throw new AppError('unauthenticated', { detail: 'currentPassword: is incorrect.' });
+        // 400, not 401: the caller is signed in; only this field is wrong.
+        throw errors.invalidArgument('currentPassword: is incorrect.');
       }
       await deps.throttle.succeeded(user.email);
       assertAcceptableNewPassword(request.newPassword, { email: user.email, displayName: user.displayName });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
 import type { AuthenticatorSettings } from './auth/access-token-authenticator.js';
+import type { RateLimitPolicy } from './http/rate-limiting.js';
 import { configValues, DEFAULT_GATEWAY_HTTP_PORT, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 
 /** Settings of the gateway beyond those every service has. */
@@ -11,6 +12,9 @@ export interface GatewayConfig extends ServiceConfig {
   /** Deadline of calls to internal services on behalf of a request. */
   readonly upstreamDeadlineMs: number;
   readonly tokens: Readonly<AuthenticatorSettings>;
+  /** `redis://…` shares limits between gateway instances; `memory://` is per process (dev). */
+  readonly rateLimitUrl: string;
+  readonly rateLimits: Readonly<RateLimitPolicy>;
 }
 
 const gatewaySchema = z.object({
@@ -25,6 +29,12 @@ const gatewaySchema = z.object({
   // Bounds how late a logout takes effect at this gateway.
   COFFER_SESSION_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(1_000),
   COFFER_VERIFIED_TOKEN_CACHE_SIZE: configValues.positiveInt().default(10_000),
+  COFFER_RATE_LIMIT_URL: z.string().min(1).default('memory://'),
+  COFFER_RATE_LIMIT_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
+  COFFER_RATE_LIMIT_WINDOW_S: configValues.positiveInt().default(60),
+  COFFER_RATE_LIMIT_CREDENTIALS: configValues.positiveInt().default(10),
+  COFFER_RATE_LIMIT_ANONYMOUS: configValues.positiveInt().default(120),
+  COFFER_RATE_LIMIT_USER: configValues.positiveInt().default(600),
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -41,6 +51,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       jwksRefetchCooldownMs: own.COFFER_JWKS_REFETCH_COOLDOWN_MS,
       sessionCheckCacheMs: own.COFFER_SESSION_CHECK_CACHE_MS,
       verifiedTokenCacheSize: own.COFFER_VERIFIED_TOKEN_CACHE_SIZE,
+    }),
+    rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
+    rateLimits: Object.freeze({
+      failMode: own.COFFER_RATE_LIMIT_FAIL_MODE,
+      rules: Object.freeze({
+        credentials: { limit: own.COFFER_RATE_LIMIT_CREDENTIALS, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 },
+        anonymous: { limit: own.COFFER_RATE_LIMIT_ANONYMOUS, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 },
+        user: { limit: own.COFFER_RATE_LIMIT_USER, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 },
+      }),
     }),
   });
 }

@@ -7,6 +7,8 @@ import { loadGatewayConfig } from './gateway-config.js';
 import { getHealthHandler } from './health/get-health.handler.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
+import { GatewayRateLimitMetrics } from './http/rate-limiting.js';
+import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { identityHandlers } from './identity/identity-handlers.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
 
@@ -23,8 +25,11 @@ runMain('gateway', async () => {
     new GrpcSessionChecker(auth, config.upstreamDeadlineMs),
     config.tokens,
   );
+  const limiter = createRateLimiterFromUrl(config.rateLimitUrl);
+  runtime.addCloseStep({ name: 'rate-limiter', run: () => limiter.close() });
   const app = createGatewayApp({
     authenticator,
+    rateLimits: { limiter, policy: config.rateLimits, metrics: new GatewayRateLimitMetrics(runtime.registry) },
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),

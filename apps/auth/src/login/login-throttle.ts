@@ -50,6 +50,14 @@ export class LoginThrottle {
     }
   }
 
+  /** A password check of a signed-in account (password change): counts against the account only. */
+  async admitAccount(email: string): Promise<void> {
+    const decision = await this.limiter.consume(key('account', email.toLowerCase()), { limit: this.rules.failuresPerAccount, windowMs: this.rules.windowMs });
+    if (!decision.allowed) {
+      throw new AppError('rate_limited', { detail: 'Too many attempts; try again later.', retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
+    }
+  }
+
   async succeeded(email: string): Promise<void> {
     await this.limiter.reset(key('account', email.toLowerCase()));
   }

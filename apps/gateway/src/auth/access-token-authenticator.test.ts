@@ -15,10 +15,11 @@ const settings = {
 /** Counts calls so the caching rules can be asserted. */
 class CountingJwks implements JwksSource {
   calls = 0;
+  down = false;
   constructor(public keySet: JSONWebKeySet) {}
   fetch(): Promise<JSONWebKeySet> {
     this.calls += 1;
-    return Promise.resolve(this.keySet);
+    return this.down ? Promise.reject(new Error('UNAVAILABLE')) : Promise.resolve(this.keySet);
   }
 }
 
@@ -108,5 +109,17 @@ describe('AccessTokenAuthenticator', () => {
     const stranger = await importSigningKey(await generateSigningKey('ES256', new Date(now)));
     const forged = await issue(stranger);
     for (let i = 0; i < 3; i += 1) await expect(authenticator.authenticate(`Bearer ${forged}`)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('answers unavailable while the JWKS cannot be fetched, asking at most once a second, and recovers', async () => {
+    jwks.down = true;
+    const token = await issue(key);
+    await expect(authenticator.authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(authenticator.authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(jwks.calls).toBe(1);
+    jwks.down = false;
+    now += 1_000;
+    await expect(authenticator.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ userId: 'u1' });
+    expect(jwks.calls).toBe(2);
   });
 });

@@ -44,6 +44,7 @@ const invalidToken = () => new AppError('unauthenticated', { detail: 'The access
 export class AccessTokenAuthenticator {
   private verifier: AccessTokenVerifier | undefined;
   private lastJwksFetch = 0;
+  private lastJwksFailure: number | undefined;
   private readonly verified = new Map<string, AccessTokenClaims>();
   private readonly sessionChecks = new Map<string, { active: boolean; checkedAt: number }>();
 
@@ -87,12 +88,18 @@ export class AccessTokenAuthenticator {
 
   private async currentVerifier(): Promise<AccessTokenVerifier> {
     if (!this.verifier) {
+      // A failed fetch is not retried by every request: at most once per second.
+      if (this.lastJwksFailure !== undefined && this.now() - this.lastJwksFailure < 1_000) {
+        throw errors.unavailable('Token keys are unavailable; try again shortly.', 1);
+      }
       this.lastJwksFetch = this.now();
       let keySet: JSONWebKeySet;
       try {
         keySet = await this.jwks.fetch();
+        this.lastJwksFailure = undefined;
       } catch (error) {
-        throw errors.unavailable('Token keys are unavailable; try again shortly.', 2, error);
+        this.lastJwksFailure = this.now();
+        throw errors.unavailable('Token keys are unavailable; try again shortly.', 1, error);
       }
       this.verifier = new AccessTokenVerifier(keySet, this.settings, () => new Date(this.now()));
     }

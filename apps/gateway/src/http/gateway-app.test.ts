@@ -8,6 +8,8 @@ import type { PlatformHealth, PlatformHealthChecker } from '../health/platform-h
 import { createGatewayApp } from './gateway-app.js';
 import type { OperationHandlers } from './operation.js';
 import { errors } from '@coffer/platform';
+import { MemoryRateLimiter } from '@coffer/rate-limit';
+import { GatewayRateLimitMetrics } from './rate-limiting.js';
 import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
 
 /** Accepts exactly `Bearer good-token` (token verification itself is tested in auth/). */
@@ -41,6 +43,11 @@ describe('gateway app', () => {
       httpMetrics: new HttpServerMetrics(registry),
       handlers,
       authenticator,
+      rateLimits: {
+        limiter: new MemoryRateLimiter(),
+        policy: { failMode: 'open', rules: { credentials: { limit: 1000, windowMs: 60_000 }, anonymous: { limit: 1000, windowMs: 60_000 }, user: { limit: 1000, windowMs: 60_000 } } },
+        metrics: new GatewayRateLimitMetrics(registry),
+      },
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server?.once('listening', resolve));

@@ -5,6 +5,8 @@ import { restOperations, type RestOperation } from '@coffer/contracts';
 import { expressPath, type OperationHandlers } from './operation.js';
 import { problemErrorHandler, sendProblem } from './problem-response.js';
 import { requestValidator } from './request-validation.js';
+import { rateLimiting, type GatewayRateLimitMetrics, type RateLimitPolicy } from './rate-limiting.js';
+import type { RateLimiter } from '@coffer/rate-limit';
 import { requestTelemetry } from './request-telemetry.js';
 
 export interface GatewayAppDeps {
@@ -14,6 +16,7 @@ export interface GatewayAppDeps {
   handlers: OperationHandlers;
   /** Authenticates callers of every operation that is not public in the contract. */
   authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
+  rateLimits: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
   operations?: readonly RestOperation[];
 }
@@ -42,7 +45,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   for (const operation of operations) {
     const path = expressPath(operation);
     const handler = deps.handlers[operation.operationId] ?? notImplemented(operation.operationId);
-    app[operation.method](path, ...(operation.public ? [] : [authenticate]), ...requestValidator(operation), async (req: Request, res: Response) =>
+    const limit = rateLimiting(operation.operationId, { ...deps.rateLimits, logger: deps.logger });
+    app[operation.method](path, ...(operation.public ? [] : [authenticate]), limit, ...requestValidator(operation), async (req: Request, res: Response) =>
       handler(req, res),
     );
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);

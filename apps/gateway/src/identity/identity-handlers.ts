@@ -138,9 +138,11 @@ export function identityHandlers(deps: IdentityHandlerDeps): OperationHandlers {
 
     deleteMe: async (_req, res) => {
       const { userId, sessionId } = callerOf(res);
-      await call(users.deleteUser.bind(users), { id: userId, purge: false });
+      // Sessions first: if the deletion then fails, the user is signed out, never a deleted
+      // account with live tokens.
       await call(auth.revokeAllSessions.bind(auth), { userId });
       deps.forgetSession(sessionId);
+      await call(users.deleteUser.bind(users), { id: userId, purge: false });
       res.status(204).end();
     },
 

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { Counter, type Registry } from 'prom-client';
+import type { RateLimiter, RateLimitRule } from '@coffer/rate-limit';
+import { AppError, isAppError, type Logger } from '@coffer/platform';
+import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
+import type { OperationId } from './operation.js';
+
+/** Route classes: sign-in and sign-up are far stricter than the rest. */
+export type RateLimitClass = 'credentials' | 'anonymous' | 'user';
+
+export interface RateLimitPolicy {
+  /** Requests per window for each class. */
+  rules: Readonly<Record<RateLimitClass, RateLimitRule>>;
+  /**
+   * What happens when the limiter's store (Redis) cannot answer: `open` lets requests through
+   * (availability first; auth's own login throttling still applies), `closed` answers 503.
+   */
+  failMode: 'open' | 'closed';
+}
+
+const CREDENTIAL_OPERATIONS: ReadonlySet<OperationId> = new Set<OperationId>(['signUp', 'login', 'refreshTokens', 'changePassword']);
+
+/** Keys never hold an address or user id in the clear (they sit in Redis). */
+function limitKey(kind: string, value: string): string {
+  return `gw:${kind}:${createHash('sha256').update(value).digest('base64url')}`;
+}
+
+export class GatewayRateLimitMetrics {
+  readonly limited: Counter<'class'>;
+  readonly storeErrors: Counter<'fail_mode'>;
+
+  constructor(registry: Registry) {
+    this.limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by route class.', labelNames: ['class'], registers: [registry] });
+    this.storeErrors = new Counter({
+      name: 'gateway_rate_limit_store_errors_total',
+      help: 'Requests whose rate limit could not be checked because the store did not answer, by the fail mode applied.',
+      labelNames: ['fail_mode'],
+      registers: [registry],
+    });
+  }
+}
+
+/**
+ * Rate limiting per operation: credential operations per client address in their own strict
+ * class; other anonymous calls per address; authenticated calls per user. Sets the IETF
+ * `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers) on every
+ * answer and Retry-After on a 429.
+ */
+export function rateLimiting(
+  operationId: OperationId,
+  deps: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics; logger: Logger },
+): RequestHandler {
+  return async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    const caller = res.locals['caller'] as AuthenticatedCaller | undefined;
+    const rateClass: RateLimitClass = CREDENTIAL_OPERATIONS.has(operationId) ? 'credentials' : caller ? 'user' : 'anonymous';
+    const key = rateClass === 'user' && caller ? limitKey('user', caller.userId) : limitKey(rateClass, req.ip ?? 'unknown');
+    const rule = deps.policy.rules[rateClass];
+    let decision;
+    try {
+      decision = await deps.limiter.consume(key, rule);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'unavailable') throw error;
+      deps.metrics.storeErrors.inc({ fail_mode: deps.policy.failMode });
+      deps.logger.warn({ fail_mode: deps.policy.failMode, err: error.cause ?? error }, 'rate limit store unavailable');
+      if (deps.policy.failMode === 'closed') throw new AppError('unavailable', { detail: 'Rate limits cannot be checked right now; try again shortly.', retryAfterSeconds: 1 });
+      next();
+      return;
+    }
+    const windowSeconds = Math.ceil(rule.windowMs / 1000);
+    res.setHeader('ratelimit-policy', `"${rateClass}";q=${rule.limit};w=${windowSeconds}`);
+    res.setHeader('ratelimit', `"${rateClass}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`);
+    if (!decision.allowed) {
+      deps.metrics.limited.inc({ class: rateClass });
+      throw new AppError('rate_limited', { detail: 'Too many requests; slow down.', retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
+    }
+    next();
+  };
+}
