@@ -10,7 +10,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
 
   private constructor(
-    private readonly target: { host: string; port: number },
+    private readonly target: { host: string; port: number; protocol: string },
     public port: number,
   ) {}
 
@@ -18,16 +18,16 @@ export class TcpProxy {
   static async start(engineUrl: string): Promise<TcpProxy> {
     const url = new URL(engineUrl);
     if (url.port === '') throw new Error(`TcpProxy: ${url.protocol}//${url.hostname} names no port`);
-    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port) }, 0);
+    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port), protocol: url.protocol }, 0);
     await proxy.resume();
     return proxy;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.target.protocol}//127.0.0.1:${this.port}`;
   }
 
-  /** Drops every connection and stops listening: Redis is "down". */
+  /** Drops every connection and stops listening: the engine is "down". */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -36,7 +36,7 @@ export class TcpProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Listens again on the same port: Redis is "back". */
+  /** Listens again on the same port: the engine is "back". */
   async resume(): Promise<void> {
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
