@@ -34,6 +34,11 @@ function generate(outRoot) {
     stdio: 'inherit',
   });
   writeFileSync(join(outRoot, generatedDir, 'openapi', 'operations.generated.ts'), operationsTable());
+  writeFileSync(
+    join(outRoot, generatedDir, 'openapi', 'document.generated.ts'),
+    `/** openapi/coffer.yaml as JSON, served by the gateway at /openapi.json and rendered at /docs. */\n` +
+      `export const openApiDocument: Record<string, unknown> = ${JSON.stringify(parseYaml(readFileSync(join(root, 'openapi', 'coffer.yaml'), 'utf8')), null, 2)};\n`,
+  );
   for (const file of listFiles(join(outRoot, generatedDir))) {
     const source = file.includes('/openapi/') ? 'openapi/coffer.yaml' : 'proto/ (buf generate, ts-proto)';
     writeFileSync(file, banner(source) + readFileSync(file, 'utf8'));

@@ -15,6 +15,13 @@ export interface GatewayConfig extends ServiceConfig {
   /** `redis://…` shares limits between gateway instances; `memory://` is per process (dev). */
   readonly rateLimitUrl: string;
   readonly rateLimits: Readonly<RateLimitPolicy>;
+  readonly edge: {
+    readonly corsOrigins: readonly string[];
+    readonly hstsMaxAgeSeconds: number;
+    readonly maxHeaderBytes: number;
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+  };
 }
 
 const gatewaySchema = z.object({
@@ -35,6 +42,13 @@ const gatewaySchema = z.object({
   COFFER_RATE_LIMIT_CREDENTIALS: configValues.positiveInt().default(10),
   COFFER_RATE_LIMIT_ANONYMOUS: configValues.positiveInt().default(120),
   COFFER_RATE_LIMIT_USER: configValues.positiveInt().default(600),
+  // Comma-separated browser origins allowed by CORS, e.g. https://app.example.com (none by default).
+  COFFER_CORS_ORIGINS: z.string().default(''),
+  // Set when clients reach the gateway over TLS (directly or through a proxy); 0 sends no HSTS.
+  COFFER_HSTS_MAX_AGE_S: z.coerce.number().int().min(0).default(0),
+  COFFER_MAX_HEADER_BYTES: configValues.positiveInt().default(16_384),
+  COFFER_REQUEST_TIMEOUT_MS: configValues.positiveInt().default(30_000),
+  COFFER_HEADERS_TIMEOUT_MS: configValues.positiveInt().default(10_000),
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -51,6 +65,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       jwksRefetchCooldownMs: own.COFFER_JWKS_REFETCH_COOLDOWN_MS,
       sessionCheckCacheMs: own.COFFER_SESSION_CHECK_CACHE_MS,
       verifiedTokenCacheSize: own.COFFER_VERIFIED_TOKEN_CACHE_SIZE,
+    }),
+    edge: Object.freeze({
+      corsOrigins: Object.freeze(own.COFFER_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)),
+      hstsMaxAgeSeconds: own.COFFER_HSTS_MAX_AGE_S,
+      maxHeaderBytes: own.COFFER_MAX_HEADER_BYTES,
+      requestTimeoutMs: own.COFFER_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: own.COFFER_HEADERS_TIMEOUT_MS,
     }),
     rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
     rateLimits: Object.freeze({

@@ -1,15 +1,15 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authV1, healthV1, userV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
 import { AccessTokenAuthenticator } from './auth/access-token-authenticator.js';
 import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters.js';
 import { loadGatewayConfig } from './gateway-config.js';
-import { getHealthHandler } from './health/get-health.handler.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
 import { GatewayRateLimitMetrics } from './http/rate-limiting.js';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
-import { identityHandlers } from './identity/identity-handlers.js';
+import { gatewayHandlers } from './gateway-handlers.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
 
 runMain('gateway', async () => {
@@ -33,18 +33,20 @@ runMain('gateway', async () => {
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),
-    handlers: {
-      getHealth: getHealthHandler(new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs)),
-      ...identityHandlers({
-        auth,
-        users: runtime.client(userV1.UserServiceClient, 'user'),
-        forgetSession: (sessionId) => authenticator.forgetSession(sessionId),
-        deadlineMs: config.upstreamDeadlineMs,
-      }),
-    },
+    handlers: gatewayHandlers({
+      health: new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs),
+      auth,
+      users: runtime.client(userV1.UserServiceClient, 'user'),
+      forgetSession: (sessionId) => authenticator.forgetSession(sessionId),
+      deadlineMs: config.upstreamDeadlineMs,
+    }),
+    edge: config.edge,
   });
 
-  const server = app.listen(config.http.port, config.http.host);
+  // Header size and time limits (slow clients cannot hold connections open forever); file
+  // uploads get their own longer timeouts on their routes.
+  const server = createServer({ maxHeaderSize: config.edge.maxHeaderBytes, requestTimeout: config.edge.requestTimeoutMs, headersTimeout: config.edge.headersTimeoutMs }, app);
+  server.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

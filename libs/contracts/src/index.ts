@@ -12,3 +12,4 @@ export * as auditV1 from './proto/coffer/audit/v1/audit.generated.js';
 export * as webhookV1 from './proto/coffer/webhook/v1/webhook.generated.js';
 export type * as restApi from './openapi/coffer.generated.js';
 export { restOperations, type RestOperation } from './openapi/operations.generated.js';
+export { openApiDocument } from './openapi/document.generated.js';

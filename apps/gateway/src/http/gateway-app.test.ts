@@ -34,7 +34,7 @@ describe('gateway app', () => {
   const logs: string[] = [];
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-  async function start(handlers: OperationHandlers): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
+  async function start(handlers: OperationHandlers, corsOrigins: string[] = []): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
     const registry = createMetricsRegistry('gateway');
     const destination = new Writable({ write: (chunk: Buffer, _e, cb) => { logs.push(chunk.toString()); cb(); } });
     const app = createGatewayApp({
@@ -48,6 +48,7 @@ describe('gateway app', () => {
         policy: { failMode: 'open', rules: { credentials: { limit: 1000, windowMs: 60_000 }, anonymous: { limit: 1000, windowMs: 60_000 }, user: { limit: 1000, windowMs: 60_000 } } },
         metrics: new GatewayRateLimitMetrics(registry),
       },
+      edge: { corsOrigins, hstsMaxAgeSeconds: 0 },
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server?.once('listening', resolve));
@@ -145,5 +146,40 @@ describe('gateway app', () => {
   it('lets a public operation through without a token', async () => {
     const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) });
     expect((await fetch(`${base}/v1/health`)).status).toBe(200);
+  });
+
+  it('sends security headers on every answer, errors included', async () => {
+    const { base } = await start({});
+    for (const response of [await fetch(`${base}/v1/health`), await fetch(`${base}/nowhere`)]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+    }
+  });
+
+  it('allows CORS only for listed origins and answers their preflights', async () => {
+    const { base } = await start({ getHealth: getHealthHandler(new FixedHealthChecker(healthy)) }, ['https://app.example.com']);
+    const allowed = await fetch(`${base}/v1/health`, { headers: { origin: 'https://app.example.com' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('ratelimit');
+    const other = await fetch(`${base}/v1/health`, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${base}/v1/users/me`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('serves the contract at /openapi.json and a readable page at /docs', async () => {
+    const { base } = await start({});
+    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toContain('/v1/auth/login');
+    const page = await fetch(`${base}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<code>/v1/auth/login</code>');
+    expect(html).not.toContain('<script');
   });
 });

@@ -8,6 +8,8 @@ import { requestValidator } from './request-validation.js';
 import { rateLimiting, type GatewayRateLimitMetrics, type RateLimitPolicy } from './rate-limiting.js';
 import type { RateLimiter } from '@coffer/rate-limit';
 import { requestTelemetry } from './request-telemetry.js';
+import { cors, securityHeaders } from './edge-headers.js';
+import { apiDocsPage, serveOpenApiJson } from './api-docs.js';
 
 export interface GatewayAppDeps {
   logger: Logger;
@@ -17,6 +19,8 @@ export interface GatewayAppDeps {
   /** Authenticates callers of every operation that is not public in the contract. */
   authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
   rateLimits: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics };
+  /** Browser origins allowed by CORS (none by default) and the HSTS max-age (0: off). */
+  edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
   operations?: readonly RestOperation[];
 }
@@ -31,6 +35,10 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestTelemetry({ tracing: deps.tracing, metrics: deps.httpMetrics, logger: deps.logger }));
+  app.use(securityHeaders({ hstsMaxAgeSeconds: deps.edge?.hstsMaxAgeSeconds ?? 0 }));
+  app.use(cors(deps.edge?.corsOrigins ?? []));
+  app.get('/openapi.json', serveOpenApiJson);
+  app.get('/docs', apiDocsPage());
 
   // Deny by default: every operation not marked public in the contract needs a caller.
   const authenticate = async (req: Request, res: Response, next: (error?: unknown) => void) => {

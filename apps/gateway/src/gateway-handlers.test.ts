@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { restOperations, type authV1, type userV1 } from '@coffer/contracts';
+import { gatewayHandlers } from './gateway-handlers.js';
+
+describe('gateway handlers and the contract', () => {
+  // The clients are never called: only which handlers exist is under test.
+  const handlers = gatewayHandlers({
+    health: { check: () => Promise.reject(new Error('not called')) },
+    auth: {} as authV1.AuthServiceClient,
+    users: {} as userV1.UserServiceClient,
+    forgetSession: () => undefined,
+    deadlineMs: 1_000,
+  });
+
+  it('has a handler for every operation of openapi/coffer.yaml', () => {
+    const missing = restOperations.map((operation) => operation.operationId).filter((id) => !(id in handlers));
+    expect(missing).toEqual([]);
+  });
+
+  it('has no handler for an operation the contract does not declare', () => {
+    const declared = new Set<string>(restOperations.map((operation) => operation.operationId));
+    expect(Object.keys(handlers).filter((id) => !declared.has(id))).toEqual([]);
+  });
+});
