@@ -35,7 +35,15 @@ describe('identity through the REST API', () => {
       certDir: join(workDir, 'certs'),
       dataDir: join(workDir, 'data'),
       portOffset: 11_000,
-      env: { COFFER_LOG_LEVEL: 'warn', COFFER_SESSION_CHECK_CACHE_MS: '1000' },
+      env: {
+        COFFER_LOG_LEVEL: 'warn',
+        COFFER_SESSION_CHECK_CACHE_MS: '1000',
+        // Every request comes from 127.0.0.1 here: raise the per-address limits (tested on their own elsewhere).
+        COFFER_RATE_LIMIT_CREDENTIALS: '1000',
+        COFFER_RATE_LIMIT_ANONYMOUS: '1000',
+        COFFER_SIGNUPS_PER_ADDRESS: '1000',
+        COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',
+      },
       onLine: () => undefined,
     });
     await platform.waitUntilHealthy(90_000);
