@@ -2,7 +2,7 @@ import { AppError } from '@coffer/platform';
 import type { Redis } from 'ioredis';
 import type { Clock } from './memory-rate-limiter.js';
 import type { RateLimitDecision, RateLimiter, RateLimitRule } from './rate-limiter.js';
-import { assertNotKnownDown, closeRedisClient, toAppError } from '@coffer/redis';
+import { GuardedRedisClient } from '@coffer/redis';
 import { consumeScript } from './redis-rate-limit-script.js';
 import { checkRule, closedLimiterError, requireKey } from './sliding-window.js';
 
@@ -34,12 +34,13 @@ const UNAVAILABLE_DETAIL = 'The rate limiter is unavailable.';
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly client: Redis;
+  private readonly redis: GuardedRedisClient;
   private readonly keyPrefix: string;
   private readonly clock: Clock | undefined;
-  private closed = false;
 
   constructor(options: RedisRateLimiterOptions) {
     this.client = options.client;
+    this.redis = new GuardedRedisClient(options.client, UNAVAILABLE_DETAIL, closedLimiterError);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_RATE_LIMIT_KEY_PREFIX;
     this.clock = options.clock;
   }
@@ -65,25 +66,15 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   checkReady(): Promise<void> {
-    return this.run(async () => {
-      await this.client.ping();
-    });
+    return this.redis.checkReady();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await closeRedisClient(this.client);
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
-  private async run<T>(action: () => Promise<T>): Promise<T> {
-    if (this.closed) throw closedLimiterError();
-    try {
-      assertNotKnownDown(this.client, UNAVAILABLE_DETAIL);
-      return await action();
-    } catch (error) {
-      throw toAppError(error, UNAVAILABLE_DETAIL);
-    }
+  private run<T>(action: () => Promise<T>): Promise<T> {
+    return this.redis.run(action);
   }
 }
 

@@ -2,6 +2,7 @@
 export {
   assertNotKnownDown,
   closeRedisClient,
+  GuardedRedisClient,
   createRedisClient,
   REDIS_RETRY_AFTER_SECONDS,
   RedisScript,

@@ -106,3 +106,40 @@ export class RedisScript {
     }
   }
 }
+
+/**
+ * A Redis client owned by one store: every command goes through `run`, which fails fast while
+ * the client is known to be down, translates errors to AppErrors in one place, and refuses use
+ * after `close`.
+ */
+export class GuardedRedisClient {
+  private closed = false;
+
+  constructor(
+    readonly client: Redis,
+    private readonly unavailableDetail: string,
+    private readonly closedError: () => AppError,
+  ) {}
+
+  async run<T>(action: () => Promise<T>): Promise<T> {
+    if (this.closed) throw this.closedError();
+    try {
+      assertNotKnownDown(this.client, this.unavailableDetail);
+      return await action();
+    } catch (error) {
+      throw toAppError(error, this.unavailableDetail);
+    }
+  }
+
+  checkReady(): Promise<void> {
+    return this.run(async () => {
+      await this.client.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await closeRedisClient(this.client);
+  }
+}

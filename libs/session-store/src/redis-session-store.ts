@@ -1,6 +1,6 @@
 import { AppError } from '@coffer/platform';
 import type { Redis } from 'ioredis';
-import { assertNotKnownDown, closeRedisClient, toAppError } from '@coffer/redis';
+import { GuardedRedisClient } from '@coffer/redis';
 import {
   createSessionScript,
   listSessionsScript,
@@ -43,12 +43,13 @@ const UNAVAILABLE_DETAIL = 'The session store is unavailable.';
  */
 export class RedisSessionStore implements SessionStore {
   private readonly client: Redis;
+  private readonly redis: GuardedRedisClient;
   private readonly keyPrefix: string;
   private readonly maxPerUser: number;
-  private closed = false;
 
   constructor(options: RedisSessionStoreOptions) {
     this.client = options.client;
+    this.redis = new GuardedRedisClient(options.client, UNAVAILABLE_DETAIL, closedStoreError);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_SESSION_KEY_PREFIX;
     this.maxPerUser = maxSessionsPerUser(options.maxSessionsPerUser);
   }
@@ -141,25 +142,15 @@ export class RedisSessionStore implements SessionStore {
   }
 
   checkReady(): Promise<void> {
-    return this.run(async () => {
-      await this.client.ping();
-    });
+    return this.redis.checkReady();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await closeRedisClient(this.client);
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
-  private async run<T>(action: () => Promise<T>): Promise<T> {
-    if (this.closed) throw closedStoreError();
-    try {
-      assertNotKnownDown(this.client, UNAVAILABLE_DETAIL);
-      return await action();
-    } catch (error) {
-      throw toAppError(error, UNAVAILABLE_DETAIL);
-    }
+  private run<T>(action: () => Promise<T>): Promise<T> {
+    return this.redis.run(action);
   }
 
   private sessionKey(id: string): string {
