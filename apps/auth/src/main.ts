@@ -35,12 +35,14 @@ runMain('auth', async () => {
     allowlist: authPeerAllowlist,
     grpcServices: async (platform) => {
       const keys = await loadSigningKeyRing(config.signingKeysFile, config.tokens.accessTtlSeconds * 1000, platform.logger);
+      const hasher = new Argon2idPasswordHasher();
+      await hasher.prepare();
       const implementation = authServiceImplementation({
         users: platform.client(userV1.UserServiceClient, 'user'),
         credentials: new KnexCredentialRepository(db),
         refreshTokens: new KnexRefreshTokenRepository(db),
         sessions,
-        hasher: new Argon2idPasswordHasher(),
+        hasher,
         throttle: new LoginThrottle(limiter, config.loginThrottle),
         keys,
         accessTokens: new AccessTokenIssuer(keys, { ...config.tokens, ttlSeconds: config.tokens.accessTtlSeconds }),

@@ -44,9 +44,18 @@ export class Argon2idPasswordHasher implements PasswordHasher {
   }
 
   async verifyUnknownAccount(password: string): Promise<false> {
-    this.decoyHash ??= this.hash('coffer-decoy-password-for-unknown-accounts');
-    await this.verify(await this.decoyHash, password);
+    await this.verify(await this.decoy(), password);
     return false;
+  }
+
+  /** Makes the decoy hash before the first login, so even that one costs a single hash. */
+  async prepare(): Promise<void> {
+    await this.decoy();
+  }
+
+  private decoy(): Promise<string> {
+    this.decoyHash ??= this.hash('coffer-decoy-password-for-unknown-accounts');
+    return this.decoyHash;
   }
 
   needsRehash(storedHash: string): boolean {
