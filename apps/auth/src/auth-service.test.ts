@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createDatabase, migrate, type Database } from '@coffer/db';
 import { clearAuthTables, invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
+import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
 
 const PASSWORD = 'tangerine-orbit-quarry-57';
 
@@ -177,6 +178,21 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       const graceSession = await login('grace@example.com');
       await expect(invoke(h.auth.changePassword, { userId: other.userId, currentPassword: PASSWORD, newPassword: 'violet-harbor-engine-93', sessionId: graceSession.sessionId })).resolves.toEqual({});
     });
+  });
+
+  it('deletes expired refresh tokens and long-revoked families, and nothing live', async () => {
+    await register();
+    const live = await login();
+    const ended = await login();
+    await invoke(h.auth.logout, { sessionId: ended.sessionId });
+    const repository = new KnexRefreshTokenRepository(db);
+    expect(await repository.deleteExpired(new Date(Date.now() - 60_000))).toBe(0);
+    // A cutoff in the future: the revoked family goes (its token with it, by cascade); the live
+    // family's token expires later than this cutoff, so it stays and still refreshes.
+    expect(await repository.deleteExpired(new Date(Date.now() + 60_000))).toBe(1);
+    const left = await db.knex.withSchema(AUTH_SCHEMA).table('refresh_tokens').count<{ count: string }[]>('* as count');
+    expect(Number(left[0]?.count)).toBe(1);
+    await expect(invoke(h.auth.refresh, { refreshToken: live.tokens?.refreshToken ?? '', clientIp: '' })).resolves.toBeDefined();
   });
 
   it('publishes the JWKS without private material', async () => {

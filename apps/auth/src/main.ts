@@ -1,7 +1,7 @@
 import { AccessTokenIssuer } from '@coffer/access-tokens';
 import { authV1, userV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { notImplementedService, PeriodicJob, runMain, startServiceRuntime } from '@coffer/platform';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { createSessionStoreFromUrl } from '@coffer/session-store';
 import { loadAuthConfig } from './auth-config.js';
@@ -59,6 +59,19 @@ runMain('auth', async () => {
       return [notImplementedService(authV1.AuthServiceService, implementation)];
     },
   });
+  // Expired refresh tokens and long-revoked families are kept a day (reuse of a just-expired
+  // token still reads as invalid, not unknown), then deleted.
+  const refreshCleanup = new PeriodicJob({
+    name: 'refresh-token-cleanup',
+    intervalMs: 60 * 60 * 1000,
+    logger: runtime.logger,
+    run: async () => {
+      const deleted = await new KnexRefreshTokenRepository(db).deleteExpired(new Date(Date.now() - 24 * 60 * 60 * 1000));
+      runtime.logger.info({ deleted }, 'deleted expired refresh tokens');
+    },
+  });
+  refreshCleanup.start();
+  runtime.addDrainStep({ name: 'refresh-token-cleanup', run: () => refreshCleanup.stop() });
   runtime.readiness.add('database', databaseReadinessCheck(db));
   runtime.readiness.add('session-store', () => sessions.checkReady());
   runtime.readiness.add('rate-limiter', () => limiter.checkReady());

@@ -25,6 +25,7 @@ export { healthServiceBinding } from './health/health-service.js';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './health/readiness.js';
 export { startOpsServer, type OpsServerOptions, type RunningOpsServer } from './http/ops-server.js';
 export { GracefulShutdown, type ShutdownStep } from './lifecycle/graceful-shutdown.js';
+export { PeriodicJob, type PeriodicJobOptions } from './lifecycle/periodic-job.js';
 export { loadServiceConfig, serviceConfigSchema, type ServiceConfig } from './service/service-config.js';
 export {
   ALL_SERVICES,

@@ -32,6 +32,11 @@ export interface RefreshTokenRepository {
   revokeSession(sessionId: string, reason: string, now: Date): Promise<void>;
   /** Revokes every family of a user except the one of `exceptSessionId`; returns how many. */
   revokeUser(userId: string, reason: string, now: Date, exceptSessionId?: string): Promise<number>;
+  /**
+   * Deletes what can no longer matter: tokens that expired before `cutoff` (used or not), and
+   * families revoked before `cutoff` with every token in them. Returns how many rows went.
+   */
+  deleteExpired(cutoff: Date): Promise<number>;
 }
 
 interface TokenRow {
@@ -116,6 +121,14 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
       const query = knex.withSchema(AUTH_SCHEMA).table('refresh_families').where({ user_id: userId }).whereNull('revoked_at');
       if (exceptSessionId !== undefined) void query.whereNot({ session_id: exceptSessionId });
       return query.update({ revoked_at: now, revoked_reason: reason });
+    });
+  }
+
+  deleteExpired(cutoff: Date): Promise<number> {
+    return withTransaction(this.db, async (trx) => {
+      const families = await trx.withSchema(AUTH_SCHEMA).table('refresh_families').where('revoked_at', '<', cutoff).delete();
+      const tokens = await trx.withSchema(AUTH_SCHEMA).table('refresh_tokens').where('expires_at', '<', cutoff).delete();
+      return families + tokens;
     });
   }
 

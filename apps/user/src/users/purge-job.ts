@@ -1,4 +1,4 @@
-import type { Logger } from '@coffer/platform';
+import { PeriodicJob, type Logger } from '@coffer/platform';
 import type { UserRepository } from './user-repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
@@ -23,29 +23,30 @@ export interface PurgeJobOptions {
  */
 export class PurgeJob {
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly job: PeriodicJob;
 
   constructor(private readonly options: PurgeJobOptions) {
     this.now = options.now ?? (() => new Date());
     if (!Number.isFinite(options.graceDays) || options.graceDays < 0) throw new RangeError(`graceDays must be >= 0 (got ${options.graceDays})`);
-    if (!Number.isSafeInteger(options.intervalMs) || options.intervalMs < 1) throw new RangeError(`intervalMs must be a whole number >= 1 (got ${options.intervalMs})`);
+    this.job = new PeriodicJob({
+      name: 'purge-deleted-accounts',
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+      failureMessage: 'purging deleted accounts failed',
+      run: async () => {
+        await this.runOnce();
+      },
+    });
   }
 
   /** Starts the timer; the first run happens at once. Calling it while started does nothing. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.job.start();
   }
 
   /** Stops the timer and waits for a run in progress to end. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** The instant before which deleted accounts are purged: now minus the grace period. */
@@ -59,22 +60,5 @@ export class PurgeJob {
     const purged = await this.options.repository.purgeDeletedBefore(cutoff);
     this.options.logger.info({ purged, deleted_before: cutoff.toISOString() }, 'purged deleted accounts');
     return purged;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.runOnce()
-        .then(
-          () => undefined,
-          (error: unknown) => this.options.logger.error({ err: error }, 'purging deleted accounts failed'),
-        )
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.schedule(this.options.intervalMs);
-        });
-    }, delayMs);
-    // The gRPC server keeps the process alive; this timer alone should not.
-    this.timer.unref();
   }
 }
