@@ -76,6 +76,14 @@ function operationsTable() {
         schema: parameter.schema ?? {},
       }));
       const body = operation.requestBody ? resolve(operation.requestBody) : undefined;
+      // Response body schemas by status (`default` included), for response validation in tests.
+      const responses = Object.fromEntries(
+        Object.entries(resolve(operation.responses ?? {})).flatMap(([status, response]) => {
+          const content = response.content ?? {};
+          const media = content['application/json'] ?? content['application/problem+json'];
+          return media?.schema ? [[status, media.schema]] : [];
+        }),
+      );
       const jsonBody = body?.content?.['application/json'];
       if (body && !jsonBody) throw new Error(`codegen: ${operation.operationId}: only application/json request bodies are supported so far`);
       operations.push({
@@ -85,6 +93,7 @@ function operationsTable() {
         public: (operation.security ?? globalSecurity).length === 0,
         parameters,
         ...(jsonBody ? { requestBody: { required: body.required === true, schema: jsonBody.schema ?? {} } } : {}),
+        responses,
       });
     }
   }

@@ -21,6 +21,8 @@ export interface GatewayConfig extends ServiceConfig {
     readonly maxHeaderBytes: number;
     readonly requestTimeoutMs: number;
     readonly headersTimeoutMs: number;
+    /** Express `trust proxy`: false (req.ip is the socket peer), a hop count, or addresses/CIDRs of trusted proxies. */
+    readonly trustProxy: boolean | number | string;
   };
 }
 
@@ -49,6 +51,9 @@ const gatewaySchema = z.object({
   COFFER_MAX_HEADER_BYTES: configValues.positiveInt().default(16_384),
   COFFER_REQUEST_TIMEOUT_MS: configValues.positiveInt().default(30_000),
   COFFER_HEADERS_TIMEOUT_MS: configValues.positiveInt().default(10_000),
+  // Behind a reverse proxy: its address(es)/CIDRs (e.g. 10.0.0.0/8) or the number of hops, so
+  // per-address rate limits see the client, not the proxy. Default: trust no one.
+  COFFER_TRUST_PROXY: z.string().default('false'),
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -72,6 +77,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxHeaderBytes: own.COFFER_MAX_HEADER_BYTES,
       requestTimeoutMs: own.COFFER_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: own.COFFER_HEADERS_TIMEOUT_MS,
+      trustProxy: parseTrustProxy(own.COFFER_TRUST_PROXY),
     }),
     rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
     rateLimits: Object.freeze({
@@ -83,4 +89,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       }),
     }),
   });
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { ensureDevCertificates } from '@coffer/pki';
 import { ALL_SERVICES } from '@coffer/platform';
 import { launchPlatform, type RunningPlatform } from '../src/launch-platform.js';
+import { contractViolations } from '../src/contract-response-validator.js';
 
 /**
  * Identity end to end through the gateway's REST API: eight real processes over mTLS, the user
@@ -20,12 +21,18 @@ describe('identity through the REST API', () => {
   let base: string;
   const password = 'tangerine-orbit-quarry-57';
 
-  const json = (method: string, path: string, body?: unknown, token?: string) =>
-    fetch(`${base}${path}`, {
+  const violations: string[] = [];
+  /** Calls the gateway; every answer is checked against the contract (asserted in afterAll). */
+  const json = async (method: string, path: string, body?: unknown, token?: string): Promise<Response> => {
+    const response = await fetch(`${base}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    const text = await response.clone().text();
+    violations.push(...contractViolations(method, `${base}${path}`, response.status, text === '' ? undefined : (JSON.parse(text) as unknown)));
+    return response;
+  };
   const problem = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> });
 
   beforeAll(async () => {
@@ -52,6 +59,7 @@ describe('identity through the REST API', () => {
 
   afterAll(async () => {
     await platform.stop();
+    expect(violations, 'responses that break openapi/coffer.yaml').toEqual([]);
     rmSync(workDir, { recursive: true, force: true });
   });
 

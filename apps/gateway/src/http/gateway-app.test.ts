@@ -34,7 +34,7 @@ describe('gateway app', () => {
   const logs: string[] = [];
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-  async function start(handlers: OperationHandlers, corsOrigins: string[] = []): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
+  async function start(handlers: OperationHandlers, corsOrigins: string[] = [], trustProxy: boolean | string = false): Promise<{ base: string; registry: ReturnType<typeof createMetricsRegistry> }> {
     const registry = createMetricsRegistry('gateway');
     const destination = new Writable({ write: (chunk: Buffer, _e, cb) => { logs.push(chunk.toString()); cb(); } });
     const app = createGatewayApp({
@@ -48,7 +48,7 @@ describe('gateway app', () => {
         policy: { failMode: 'open', rules: { credentials: { limit: 1000, windowMs: 60_000 }, anonymous: { limit: 1000, windowMs: 60_000 }, user: { limit: 1000, windowMs: 60_000 } } },
         metrics: new GatewayRateLimitMetrics(registry),
       },
-      edge: { corsOrigins, hstsMaxAgeSeconds: 0 },
+      edge: { corsOrigins, hstsMaxAgeSeconds: 0, trustProxy },
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server?.once('listening', resolve));
@@ -181,5 +181,17 @@ describe('gateway app', () => {
     const html = await page.text();
     expect(html).toContain('<code>/v1/auth/login</code>');
     expect(html).not.toContain('<script');
+  });
+
+  it('takes the client address from X-Forwarded-For only from a trusted proxy', async () => {
+    let seen = '';
+    const handlers: OperationHandlers = { getHealth: async (req, res) => { seen = req.ip ?? ''; res.status(200).json({ status: 'ok', services: {} }); await Promise.resolve(); } };
+    const untrusted = await start(handlers);
+    await fetch(`${untrusted.base}/v1/health`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(seen).not.toBe('203.0.113.7');
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    const trusted = await start(handlers, [], 'loopback');
+    await fetch(`${trusted.base}/v1/health`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(seen).toBe('203.0.113.7');
   });
 });

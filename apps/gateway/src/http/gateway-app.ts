@@ -20,7 +20,7 @@ export interface GatewayAppDeps {
   authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
   rateLimits: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics };
   /** Browser origins allowed by CORS (none by default) and the HSTS max-age (0: off). */
-  edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number };
+  edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number; trustProxy?: boolean | number | string };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
   operations?: readonly RestOperation[];
 }
@@ -34,6 +34,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip is the socket peer unless the operator names the proxies in front (COFFER_TRUST_PROXY).
+  app.set('trust proxy', deps.edge?.trustProxy ?? false);
   app.use(requestTelemetry({ tracing: deps.tracing, metrics: deps.httpMetrics, logger: deps.logger }));
   app.use(securityHeaders({ hstsMaxAgeSeconds: deps.edge?.hstsMaxAgeSeconds ?? 0 }));
   app.use(cors(deps.edge?.corsOrigins ?? []));

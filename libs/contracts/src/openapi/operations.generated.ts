@@ -7,7 +7,179 @@ export const restOperations = [
     "method": "get",
     "path": "/v1/health",
     "public": true,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "status",
+          "services"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "degraded"
+            ]
+          },
+          "services": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "required": [
+                "status"
+              ],
+              "properties": {
+                "status": {
+                  "type": "string",
+                  "enum": [
+                    "serving",
+                    "not_serving",
+                    "unreachable"
+                  ]
+                },
+                "version": {
+                  "type": "string"
+                },
+                "latencyMs": {
+                  "type": "number",
+                  "minimum": 0
+                },
+                "failingChecks": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "503": {
+        "type": "object",
+        "required": [
+          "status",
+          "services"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "degraded"
+            ]
+          },
+          "services": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "required": [
+                "status"
+              ],
+              "properties": {
+                "status": {
+                  "type": "string",
+                  "enum": [
+                    "serving",
+                    "not_serving",
+                    "unreachable"
+                  ]
+                },
+                "version": {
+                  "type": "string"
+                },
+                "latencyMs": {
+                  "type": "number",
+                  "minimum": 0
+                },
+                "failingChecks": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "listUsers",
@@ -35,7 +207,171 @@ export const restOperations = [
           "maxLength": 512
         }
       }
-    ]
+    ],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "users"
+        ],
+        "properties": {
+          "users": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "email",
+                "displayName",
+                "admin",
+                "createdAt",
+                "updatedAt"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "email": {
+                  "type": "string",
+                  "format": "email",
+                  "maxLength": 254
+                },
+                "displayName": {
+                  "type": "string",
+                  "maxLength": 100
+                },
+                "admin": {
+                  "type": "boolean"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "updatedAt": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              }
+            }
+          },
+          "nextPageToken": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "403": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "signUp",
@@ -72,6 +408,193 @@ export const restOperations = [
           }
         }
       }
+    },
+    "responses": {
+      "201": {
+        "type": "object",
+        "required": [
+          "id",
+          "email",
+          "displayName",
+          "admin",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
+          },
+          "displayName": {
+            "type": "string",
+            "maxLength": 100
+          },
+          "admin": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
     }
   },
   {
@@ -79,14 +602,203 @@ export const restOperations = [
     "method": "get",
     "path": "/v1/users/me",
     "public": false,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "id",
+          "email",
+          "displayName",
+          "admin",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
+          },
+          "displayName": {
+            "type": "string",
+            "maxLength": 100
+          },
+          "admin": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "deleteMe",
     "method": "delete",
     "path": "/v1/users/me",
     "public": false,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "updateMe",
@@ -113,6 +825,193 @@ export const restOperations = [
           }
         }
       }
+    },
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "id",
+          "email",
+          "displayName",
+          "admin",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
+          },
+          "displayName": {
+            "type": "string",
+            "maxLength": 100
+          },
+          "admin": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
     }
   },
   {
@@ -130,7 +1029,194 @@ export const restOperations = [
           "format": "uuid"
         }
       }
-    ]
+    ],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "id",
+          "email",
+          "displayName",
+          "admin",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
+          },
+          "displayName": {
+            "type": "string",
+            "maxLength": 100
+          },
+          "admin": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "403": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "login",
@@ -159,6 +1245,188 @@ export const restOperations = [
           }
         }
       }
+    },
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "accessToken",
+          "tokenType",
+          "expiresIn",
+          "refreshToken",
+          "refreshTokenExpiresAt"
+        ],
+        "properties": {
+          "accessToken": {
+            "type": "string"
+          },
+          "tokenType": {
+            "type": "string",
+            "enum": [
+              "Bearer"
+            ]
+          },
+          "expiresIn": {
+            "type": "integer",
+            "description": "Seconds until the access token expires."
+          },
+          "refreshToken": {
+            "type": "string"
+          },
+          "refreshTokenExpiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
     }
   },
   {
@@ -183,6 +1451,188 @@ export const restOperations = [
           }
         }
       }
+    },
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "accessToken",
+          "tokenType",
+          "expiresIn",
+          "refreshToken",
+          "refreshTokenExpiresAt"
+        ],
+        "properties": {
+          "accessToken": {
+            "type": "string"
+          },
+          "tokenType": {
+            "type": "string",
+            "enum": [
+              "Bearer"
+            ]
+          },
+          "expiresIn": {
+            "type": "integer",
+            "description": "Seconds until the access token expires."
+          },
+          "refreshToken": {
+            "type": "string"
+          },
+          "refreshTokenExpiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
     }
   },
   {
@@ -190,14 +1640,166 @@ export const restOperations = [
     "method": "post",
     "path": "/v1/auth/logout",
     "public": false,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "logoutEverywhere",
     "method": "post",
     "path": "/v1/auth/logout-all",
     "public": false,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "changePassword",
@@ -228,6 +1830,156 @@ export const restOperations = [
           }
         }
       }
+    },
+    "responses": {
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
     }
   },
   {
@@ -235,7 +1987,125 @@ export const restOperations = [
     "method": "get",
     "path": "/v1/auth/sessions",
     "public": false,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "sessions"
+        ],
+        "properties": {
+          "sessions": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "createdAt",
+                "lastSeenAt",
+                "current"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "lastSeenAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "clientIp": {
+                  "type": "string"
+                },
+                "userAgent": {
+                  "type": "string"
+                },
+                "current": {
+                  "type": "boolean"
+                }
+              }
+            }
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "revokeSession",
@@ -252,14 +2122,236 @@ export const restOperations = [
           "maxLength": 64
         }
       }
-    ]
+    ],
+    "responses": {
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "getJwks",
     "method": "get",
     "path": "/.well-known/jwks.json",
     "public": true,
-    "parameters": []
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "keys"
+        ],
+        "properties": {
+          "keys": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "kty",
+                "kid"
+              ],
+              "properties": {
+                "kty": {
+                  "type": "string"
+                },
+                "kid": {
+                  "type": "string"
+                },
+                "alg": {
+                  "type": "string"
+                },
+                "use": {
+                  "type": "string"
+                }
+              },
+              "additionalProperties": true
+            }
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   }
 ] as const;
 
