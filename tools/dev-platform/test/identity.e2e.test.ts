@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { ensureDevCertificates } from '@coffer/pki';
 import { ALL_SERVICES } from '@coffer/platform';
+import { restOperations } from '@coffer/contracts';
 import { launchPlatform, type RunningPlatform } from '../src/launch-platform.js';
 import { contractViolations } from '../src/contract-response-validator.js';
 
@@ -50,6 +51,7 @@ describe('identity through the REST API', () => {
         COFFER_RATE_LIMIT_ANONYMOUS: '1000',
         COFFER_SIGNUPS_PER_ADDRESS: '1000',
         COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',
+        COFFER_ADMIN_EMAILS: 'admin@example.com',
       },
       onLine: () => undefined,
     });
@@ -214,6 +216,82 @@ describe('identity through the REST API', () => {
       const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'target@example.com', password })).json()) as { accessToken: string };
       expect((await json('POST', '/v1/auth/logout', undefined, accessToken)).status).toBe(204);
       await refused(accessToken);
+    });
+  });
+
+  describe('every operation: success, 400 for invalid input, 401 without or with a bad token', () => {
+    const signIn = async (email: string) => {
+      await json('POST', '/v1/users', { email, displayName: email.split('@')[0], password });
+      return ((await (await json('POST', '/v1/auth/login', { email, password })).json()) as { accessToken: string }).accessToken;
+    };
+
+    it.each(restOperations.filter((operation) => !operation.public).map((operation) => [operation.operationId, operation] as const))(
+      '%s refuses a missing and a bad token with 401',
+      async (_id, operation) => {
+        const path = operation.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        const body = 'requestBody' in operation ? {} : undefined;
+        expect((await json(operation.method.toUpperCase(), path, body)).status).toBe(401);
+        expect((await json(operation.method.toUpperCase(), path, body, 'not.a.token')).status).toBe(401);
+      },
+    );
+
+    it('profile: update, 409 on a taken email, 400 on bad input', async () => {
+      const token = await signIn('editor@example.com');
+      await signIn('taken2@example.com');
+      const updated = await json('PATCH', '/v1/users/me', { displayName: 'Editor In Chief' }, token);
+      expect(updated.status).toBe(200);
+      expect(await updated.json()).toMatchObject({ displayName: 'Editor In Chief' });
+      expect((await json('PATCH', '/v1/users/me', { email: 'TAKEN2@example.com' }, token)).status).toBe(409);
+      expect((await json('PATCH', '/v1/users/me', {}, token)).status).toBe(400);
+      expect((await json('PATCH', '/v1/users/me', { email: 'nope' }, token)).status).toBe(400);
+    });
+
+    it('password change: 400 for a wrong current or weak new password, 204 and other sessions end', async () => {
+      const first = await signIn('changer@example.com');
+      const second = ((await (await json('POST', '/v1/auth/login', { email: 'changer@example.com', password })).json()) as { accessToken: string }).accessToken;
+      expect((await json('POST', '/v1/auth/password', { currentPassword: 'wrong-password-000', newPassword: 'violet-harbor-engine-93' }, first)).status).toBe(400);
+      expect((await json('POST', '/v1/auth/password', { currentPassword: password, newPassword: 'short' }, first)).status).toBe(400);
+      expect((await json('POST', '/v1/auth/password', { currentPassword: password, newPassword: 'violet-harbor-engine-93' }, first)).status).toBe(204);
+      expect((await json('GET', '/v1/users/me', undefined, first)).status).toBe(200);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 1_100));
+      expect((await json('GET', '/v1/users/me', undefined, second)).status).toBe(401);
+    });
+
+    it('sessions: revoke one of mine (204), not someone else\'s (404), 400 for a bad id; log out everywhere', async () => {
+      const mine = await signIn('sessions@example.com');
+      const other = ((await (await json('POST', '/v1/auth/login', { email: 'sessions@example.com', password })).json()) as { accessToken: string }).accessToken;
+      const stranger = await signIn('stranger@example.com');
+      const list = (await (await json('GET', '/v1/auth/sessions', undefined, mine)).json()) as { sessions: { id: string; current: boolean }[] };
+      const otherId = list.sessions.find((session) => !session.current)?.id ?? '';
+      const strangerList = (await (await json('GET', '/v1/auth/sessions', undefined, stranger)).json()) as { sessions: { id: string }[] };
+      expect((await json('DELETE', `/v1/auth/sessions/${strangerList.sessions[0]?.id ?? ''}`, undefined, mine)).status).toBe(404);
+      expect((await json('DELETE', `/v1/auth/sessions/${'x'.repeat(65)}`, undefined, mine)).status).toBe(400);
+      expect((await json('DELETE', `/v1/auth/sessions/${otherId}`, undefined, mine)).status).toBe(204);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 1_100));
+      expect((await json('GET', '/v1/users/me', undefined, other)).status).toBe(401);
+      expect((await json('POST', '/v1/auth/logout-all', undefined, mine)).status).toBe(204);
+      expect((await json('GET', '/v1/users/me', undefined, mine)).status).toBe(401);
+      expect((await json('GET', '/v1/users/me', undefined, stranger)).status).toBe(200);
+    });
+
+    it('admin: list and get users, 404 for an unknown id, 400 for a bad id or page size', async () => {
+      const admin = await signIn('admin@example.com');
+      const page = await json('GET', '/v1/users?pageSize=2', undefined, admin);
+      expect(page.status).toBe(200);
+      const users = (await page.json()) as { users: { id: string }[]; nextPageToken?: string };
+      expect(users.users).toHaveLength(2);
+      expect(users.nextPageToken).toBeDefined();
+      expect((await json('GET', `/v1/users/${users.users[0]?.id ?? ''}`, undefined, admin)).status).toBe(200);
+      expect((await json('GET', '/v1/users/00000000-0000-4000-8000-000000000000', undefined, admin)).status).toBe(404);
+      expect((await json('GET', '/v1/users/not-a-uuid', undefined, admin)).status).toBe(400);
+      expect((await json('GET', '/v1/users?pageSize=0', undefined, admin)).status).toBe(400);
+      expect((await json('GET', '/v1/users?unknown=1', undefined, admin)).status).toBe(400);
+    });
+
+    it('public operations with input answer 400 for invalid input', async () => {
+      expect((await json('POST', '/v1/auth/login', { email: 'a@example.com' })).status).toBe(400);
+      expect((await json('POST', '/v1/auth/refresh', {})).status).toBe(400);
+      expect((await json('POST', '/v1/users', {})).status).toBe(400);
     });
   });
 });
