@@ -1,0 +1,29 @@
+/**
+ * @coffer/events: the CloudEvents envelope, per-type data schemas, and the event bus with a
+ * Kafka and an embedded implementation (docs/adr/0013-event-bus.md).
+ */
+export {
+  assertCloudEvent,
+  createEvent,
+  EVENT_TYPE_PATTERN,
+  parseEvent,
+  serializeEvent,
+  type CloudEvent,
+  type JsonValue,
+  type NewEvent,
+} from './cloud-event.js';
+export { EventSchemaRegistry, type EventDataSchema } from './event-schema-registry.js';
+export { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE, topicForEventType } from './topic-naming.js';
+export {
+  DEAD_LETTER_HEADERS,
+  EVENT_HEADERS,
+  type DeadLetterReason,
+  type DeliveryContext,
+  type EventBus,
+  type EventHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.js';
+export { partitionForKey, type EventRecord } from './event-record.js';
+export { EmbeddedEventBus, type EmbeddedEventBusOptions, type StoredEventRecord } from './embedded-event-bus.js';
+export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';

@@ -1,0 +1,18 @@
+import { AppError } from '@coffer/platform';
+
+/** The default topic namespace: topics are `coffer.<domain>.v1`. */
+export const DEFAULT_TOPIC_NAMESPACE = 'coffer';
+
+/** `auth.login_succeeded` → `coffer.auth.v1` (one topic per domain, versioned). */
+export function topicForEventType(type: string, namespace: string = DEFAULT_TOPIC_NAMESPACE): string {
+  const domain = type.split('.')[0] ?? '';
+  if (!/^[a-z][a-z0-9_]*$/.test(domain) || !type.includes('.')) {
+    throw new AppError('invalid_argument', { detail: `Invalid event type ${JSON.stringify(type)}.` });
+  }
+  return `${namespace}.${domain}.v1`;
+}
+
+/** Where events that failed validation or `maxAttempts` handler runs go: `<topic>.dlq`. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
