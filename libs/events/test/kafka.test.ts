@@ -1,4 +1,4 @@
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { loadEngineEndpoints, requireKafka, uniqueName } from '@coffer/testing';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, EventSchemaRegistry, KafkaEventBus, topicForEventType, type EventBus } from '../src/index.js';
@@ -15,21 +15,7 @@ const buses: EventBus[] = [];
 let namespaceCount = 0;
 
 beforeAll(async () => {
-  // No retries and no logs, so a missing broker fails the file at once with the connection error.
-  const probeClient = new Kafka({ clientId: 'coffer-events-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 } });
-  await requireEngine(
-    'kafka',
-    async () => {
-      const probe = probeClient.admin();
-      try {
-        await probe.connect();
-        return await probe.describeCluster();
-      } finally {
-        await probe.disconnect();
-      }
-    },
-    { endpoints },
-  );
+  await requireKafka(endpoints);
   await admin.connect();
   await rawProducer.connect();
 });

@@ -1,6 +1,6 @@
 import { createDatabase, migrate, withTransaction, type Database } from '@coffer/db';
 import { KafkaEventBus, topicForEventType, type CloudEvent, type Subscription } from '@coffer/events';
-import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireEngine, uniqueName, type TemporaryPostgresDatabase } from '@coffer/testing';
+import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireKafka, uniqueName, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay, outboxMigration, writeToOutbox } from '../src/index.js';
@@ -17,20 +17,7 @@ let db: Database | undefined;
 let bus: KafkaEventBus | undefined;
 
 beforeAll(async () => {
-  const probeClient = new Kafka({ clientId: 'coffer-outbox-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 } });
-  await requireEngine(
-    'kafka',
-    async () => {
-      const probe = probeClient.admin();
-      try {
-        await probe.connect();
-        return await probe.describeCluster();
-      } finally {
-        await probe.disconnect();
-      }
-    },
-    { endpoints },
-  );
+  await requireKafka(endpoints);
   temporary = await createTemporaryPostgresDatabase('coffer_outbox_kafka');
   db = await createDatabase(temporary.url);
   bus = new KafkaEventBus({ brokers, clientId: 'coffer-outbox-test', registry: orderRegistry(), namespace, partitions: 3 });

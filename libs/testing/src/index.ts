@@ -22,3 +22,4 @@ export {
 export { uniqueName } from './unique-name.js';
 export { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from './temporary-postgres-database.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { requireKafka } from './require-kafka.js';

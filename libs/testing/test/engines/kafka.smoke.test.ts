@@ -1,6 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEngineEndpoints, requireEngine, uniqueName } from '../../src/index.js';
+import { loadEngineEndpoints, requireKafka, uniqueName } from '../../src/index.js';
 
 interface Received {
   partition: number;
@@ -37,28 +37,7 @@ describe('kafka (real broker, kafkajs)', () => {
   );
 
   beforeAll(async () => {
-    // A separate client without retries and logging, so a missing broker fails at once with
-    // the connection error instead of ~10 s of logged retries.
-    const probeClient = new Kafka({
-      clientId: 'coffer-kafka-probe',
-      brokers,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 2_000,
-      retry: { retries: 0 },
-    });
-    await requireEngine(
-      'kafka',
-      async () => {
-        const probe = probeClient.admin();
-        try {
-          await probe.connect();
-          return await probe.describeCluster();
-        } finally {
-          await probe.disconnect();
-        }
-      },
-      { endpoints },
-    );
+    await requireKafka(endpoints);
     await admin.connect();
   });
 
