@@ -153,7 +153,9 @@ controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$KAFKA_DATA
 num.partitions=1
-auto.create.topics.enable=true
+# Topics are provisioned explicitly (with their partition counts) by the event bus; an auto-created
+# one-partition topic would silently lose the per-key parallelism, so auto-creation is off.
+auto.create.topics.enable=false
 # One node: every internal topic has one replica, or consumer groups and transactions
 # fail with "coordinator not available".
 offsets.topic.replication.factor=1

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '@coffer/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -125,7 +124,8 @@ export function describeEventBusContract(name: string, harness: EventBusHarness)
     it('delivers every event once to a group, in order per key, across several publishes', async () => {
       const opened = await harness.open(registry());
       const topic = topicForEventType(TYPE, opened.namespace);
-      const keys = Array.from({ length: 6 }, (_, i) => `order-${i}-${randomUUID()}`);
+      // Fixed keys (the topic is unique per run): murmur2 spreads these over more than one partition.
+      const keys = Array.from({ length: 6 }, (_, i) => `order-${i}`);
       const events = Array.from({ length: 8 }, (_, seq) => keys.map((key) => order(key, seq))).flat();
       for (let i = 0; i < events.length; i += 12) await opened.bus.publish(events.slice(i, i + 12));
 
