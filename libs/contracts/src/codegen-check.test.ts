@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** A throwaway copy of the contracts and the codegen tool, sharing this repo's node_modules. */
 function copyOfContracts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-codegen-check-'));
-  for (const path of ['proto', 'openapi', 'tools/codegen', 'libs/contracts/src']) {
+  for (const path of ['proto', 'openapi', 'events', 'tools/codegen', 'libs/contracts/src']) {
     cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -49,5 +49,14 @@ describe('codegen:check', () => {
     const result = runCheck(dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('differs: openapi/coffer.generated.ts');
+  }, 60_000);
+
+  it('fails when an event schema changed without regenerating', () => {
+    dir = copyOfContracts();
+    const schemaFile = join(dir, 'events/schemas/file.deleted.v1.json');
+    writeFileSync(schemaFile, readFileSync(schemaFile, 'utf8').replace('"purged"', '"purgedForGood"'));
+    const result = runCheck(dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('differs: events/event-schemas.generated.ts');
   }, 60_000);
 });

@@ -13,3 +13,4 @@ export * as webhookV1 from './proto/coffer/webhook/v1/webhook.generated.js';
 export type * as restApi from './openapi/coffer.generated.js';
 export { restOperations, type RestOperation } from './openapi/operations.generated.js';
 export { openApiDocument } from './openapi/document.generated.js';
+export { eventTypes, type EventType } from './events/event-schemas.generated.js';

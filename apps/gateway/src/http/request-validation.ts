@@ -64,7 +64,8 @@ export function requestValidator(operation: RestOperation): RequestHandler[] {
     next();
   };
   const body = 'requestBody' in operation ? operation.requestBody : undefined;
-  if (!body) return [checkParameters];
+  // File bytes are streamed by the handler (size, digest and type are checked while streaming).
+  if (!body || body.streamed) return [checkParameters];
 
   const validateBody = bodyAjv.compile(body.schema);
   const requireJson: RequestHandler = (req, _res, next) => {

@@ -236,10 +236,466 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List my files and the files shared with me */
+        get: operations["listFiles"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Streams the request body into storage while hashing it (SHA-256, and an HMAC under a
+         *     server key). Send the raw bytes with their own Content-Type and the name as a query
+         *     parameter, or a multipart/form-data body whose first file part is the file (its
+         *     filename is the name unless `name` is given). Nothing is buffered whole.
+         *
+         *     - A name that exists in the folder gets a new version, unless `overwrite=false`
+         *       (then 409).
+         *     - `Content-Digest: sha-256=:…:` (RFC 9530) is checked; a mismatch is a 400 and nothing
+         *       is kept.
+         *     - Size above the maximum → 413; above the caller's quota → 413 with code
+         *       `quota_exceeded`; a type refused by the server's rules → 415.
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /** A file's record */
+        get: operations["getFile"];
+        put?: never;
+        post?: never;
+        /**
+         * Move a file to the trash, or purge it
+         * @description Owner only. `purge=true` removes the file and every version for good.
+         */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or move a file
+         * @description Needs write access. `If-Match` with the file's ETag guards against lost updates.
+         */
+        patch: operations["updateFile"];
+        trace?: never;
+    };
+    "/v1/files/{fileId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a file out of the trash */
+        post: operations["restoreFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a file's bytes
+         * @description Streams the bytes with `ETag`, `Last-Modified`, `Content-Digest` (RFC 9530) and a safe
+         *     `Content-Disposition`. Supports one byte range (`Range`, 206/416; several ranges that
+         *     do not merge into one are answered with the whole file, as RFC 9110 allows) and the
+         *     conditional headers (`If-None-Match` → 304, `If-Match` → 412, `If-Range`). When
+         *     integrity verification on read is on, bytes that do not match their recorded digest
+         *     are never completed: the response is aborted and the file is quarantined.
+         */
+        get: operations["downloadFile"];
+        /**
+         * Upload a new version of a file
+         * @description Needs write access; the body is streamed as in uploadFile.
+         */
+        put: operations["uploadFileVersion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /** A file's versions, newest first */
+        get: operations["listFileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A file's shares
+         * @description Owner only.
+         */
+        get: operations["listShares"];
+        put?: never;
+        /**
+         * Share a file with another user
+         * @description Owner only. Grants read, or read and write, optionally until a time.
+         */
+        post: operations["createShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/shares/{shareId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+                shareId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share
+         * @description Owner only. The grantee loses access within a second.
+         */
+        delete: operations["revokeShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A file's live share links
+         * @description Owner only. Tokens are not listed.
+         */
+        get: operations["listLinks"];
+        put?: never;
+        /**
+         * Create a signed, expiring share link
+         * @description Owner only. The token is shown once; anyone holding it can download until it expires or is revoked.
+         */
+        post: operations["createLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{fileId}/links/{linkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+                linkId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link */
+        delete: operations["revokeLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Download through a share link
+         * @description No account needed: the token is the credential (HMAC-signed, expiring, revocable).
+         *     Range and conditional headers work as in downloadFile. Any invalid, expired or
+         *     revoked token is a 403 that does not say which.
+         */
+        get: operations["downloadLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My storage use and quota */
+        get: operations["getMyUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every policy statement
+         * @description Administrators only.
+         */
+        get: operations["listPolicyStatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-statements/{statementId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statementId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a policy statement
+         * @description Administrators only. An explicit Deny wins over every Allow, ownership included.
+         *     Changes take effect within a second.
+         */
+        put: operations["putPolicyStatement"];
+        post?: never;
+        /**
+         * Remove a policy statement
+         * @description Administrators only.
+         */
+        delete: operations["deletePolicyStatement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        FilePermission: "read" | "write" | "delete" | "share";
+        File: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ownerId: string;
+            name: string;
+            folder: string;
+            /** @description Bytes of the current version. */
+            size: number;
+            /** @description The type the uploader declared. */
+            contentType: string;
+            /** @description The type detected from the file's first bytes. */
+            sniffedContentType: string;
+            sha256: string;
+            version: number;
+            versionCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description Set while the file is in the trash.
+             */
+            deletedAt?: string;
+            /** @description The current version failed integrity verification and is not served. */
+            quarantined?: boolean;
+            /** @description What the caller may do (on getFile). */
+            permissions?: components["schemas"]["FilePermission"][];
+        };
+        FilePage: {
+            files: components["schemas"]["File"][];
+            nextPageToken?: string;
+        };
+        UpdateFileRequest: {
+            name?: string;
+            folder?: string;
+        };
+        FileVersion: {
+            version: number;
+            size: number;
+            contentType: string;
+            sniffedContentType: string;
+            sha256: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            quarantined?: boolean;
+        };
+        FileVersionList: {
+            versions: components["schemas"]["FileVersion"][];
+        };
+        /** @enum {string} */
+        SharePermission: "read" | "read-write";
+        CreateShareRequest: {
+            /** Format: uuid */
+            granteeId: string;
+            permission: components["schemas"]["SharePermission"];
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        Share: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            fileId: string;
+            /** Format: uuid */
+            granteeId: string;
+            permission: components["schemas"]["SharePermission"];
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        ShareList: {
+            shares: components["schemas"]["Share"][];
+        };
+        CreateLinkRequest: {
+            /**
+             * @description Lifetime of the link (default 7 days, at most 30).
+             * @default 604800
+             */
+            expiresInSeconds: number;
+            /** @description Pin the link to this version (default the version current when it is used). */
+            version?: number;
+        };
+        Link: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            fileId: string;
+            version?: number;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        CreatedLink: components["schemas"]["Link"] & {
+            token: string;
+            /** @description Where to GET it, `/v1/links/{token}`. */
+            path: string;
+        };
+        LinkList: {
+            links: components["schemas"]["Link"][];
+        };
+        Usage: {
+            bytesUsed: number;
+            fileCount: number;
+            /** @description 0 = unlimited. */
+            maxBytes: number;
+            /** @description 0 = unlimited. */
+            maxFiles: number;
+            maxFileSize: number;
+        };
+        /** @enum {string} */
+        PolicyEffect: "allow" | "deny";
+        PolicyStatementInput: {
+            effect: components["schemas"]["PolicyEffect"];
+            /** @description User ids, or `*` for every signed-in user. */
+            principals: string[];
+            /** @description `file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`. */
+            actions: string[];
+            /** @description `file/<id>`, `file/*` or a folder pattern `folder:/reports/*`. */
+            resources: string[];
+            /** Format: date-time */
+            notBefore?: string;
+            /** Format: date-time */
+            notAfter?: string;
+            description?: string;
+        };
+        PolicyStatement: components["schemas"]["PolicyStatementInput"] & {
+            id: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PolicyStatementList: {
+            statements: components["schemas"]["PolicyStatement"][];
+        };
         /** Format: email */
         Email: string;
         User: {
@@ -347,14 +803,65 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The whole file. */
+        FileContent: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Content-Digest": components["headers"]["ContentDigest"];
+                "Content-Disposition": components["headers"]["ContentDisposition"];
+                "Last-Modified": components["headers"]["LastModified"];
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": string;
+            };
+        };
+        /** @description One byte range of the file. */
+        PartialFileContent: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Content-Range": components["headers"]["ContentRange"];
+                "Content-Digest": components["headers"]["ContentDigest"];
+                "Content-Disposition": components["headers"]["ContentDisposition"];
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": string;
+            };
+        };
     };
     parameters: {
+        FileId: string;
+        /** @description The file name (required for a raw body; a multipart body may carry it as the part's filename). Unicode, normalised to NFC; no control characters, no `/` or `\`, not `.` or `..`, at most 255 UTF-8 bytes. */
+        FileName: string;
+        /** @description The folder, `/` (default) or `/a/b`. */
+        Folder: string;
+        /** @description RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload. */
+        ContentDigest: string;
+        IfMatch: string;
+        IfNoneMatch: string;
+        IfRange: string;
+        /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`. */
+        Range: string;
         PageSize: number;
         PageToken: string;
         UserId: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Where the created resource lives. */
+        Location: string;
+        /** @description Strong entity tag of the file's current version. */
+        ETag: string;
+        /** @description RFC 9530 SHA-256 digest of the whole file (`sha-256=:…:`). */
+        ContentDigest: string;
+        /** @description `attachment` (or `inline`) with an ASCII `filename` and an RFC 8187 `filename*`. */
+        ContentDisposition: string;
+        /** @description The range served, e.g. `bytes 0-1023/4096`. */
+        ContentRange: string;
+        /** @description When the version was stored. */
+        LastModified: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -726,6 +1233,620 @@ export interface operations {
                 };
             };
             429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description Mine and shared with me (`all`), only mine, or only shared with me. */
+                scope?: "all" | "owned" | "shared";
+                /** @description Only files directly in this folder. */
+                folder?: string;
+                /** @description Only names starting with this prefix. */
+                prefix?: string;
+                /** @description Only this sniffed content type (`image/png`) or family (`image/*`). */
+                type?: string;
+                sort?: "name" | "size" | "updatedAt";
+                order?: "asc" | "desc";
+                /** @description List my trash instead. */
+                trashed?: boolean;
+                pageSize?: components["parameters"]["PageSize"];
+                pageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePage"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: {
+                /** @description The file name (required for a raw body; a multipart body may carry it as the part's filename). Unicode, normalised to NFC; no control characters, no `/` or `\`, not `.` or `..`, at most 255 UTF-8 bytes. */
+                name?: components["parameters"]["FileName"];
+                /** @description The folder, `/` (default) or `/a/b`. */
+                folder?: components["parameters"]["Folder"];
+                /** @description Add a new version when the name exists (default); false answers 409 instead. */
+                overwrite?: boolean;
+            };
+            header?: {
+                /** @description RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload. */
+                "Content-Digest"?: components["parameters"]["ContentDigest"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    file?: string;
+                };
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description A new version of an existing file was stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description A new file was created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            411: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's current version and what the caller may do with it. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: {
+                purge?: boolean;
+            };
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file is in the trash (or gone, with purge). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFileRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    restoreFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description A specific version (default the current one). */
+                version?: number;
+                disposition?: "attachment" | "inline";
+            };
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`. */
+                Range?: components["parameters"]["Range"];
+                "If-Match"?: components["parameters"]["IfMatch"];
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                "If-Range"?: components["parameters"]["IfRange"];
+            };
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["FileContent"];
+            206: components["responses"]["PartialFileContent"];
+            /** @description Not modified (If-None-Match matched). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
+            416: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    uploadFileVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload. */
+                "Content-Digest"?: components["parameters"]["ContentDigest"];
+            };
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description The file with its new version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listFileVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileVersionList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live shares. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    createShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The share. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Share"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    revokeShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+                shareId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share is revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live links. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    createLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description The link and its token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLink"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    revokeLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: components["parameters"]["FileId"];
+                linkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link no longer works. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    downloadLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`. */
+                Range?: components["parameters"]["Range"];
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                "If-Range"?: components["parameters"]["IfRange"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["FileContent"];
+            206: components["responses"]["PartialFileContent"];
+            /** @description Not modified (If-None-Match matched). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            416: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getMyUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bytes and files stored (trashed files count until purged) and the limits. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listPolicyStatements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statements. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyStatementList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    putPolicyStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statementId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyStatementInput"];
+            };
+        };
+        responses: {
+            /** @description The stored statement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyStatement"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    deletePolicyStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statementId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement is gone. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };

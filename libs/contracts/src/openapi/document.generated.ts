@@ -36,6 +36,18 @@ export const openApiDocument: Record<string, unknown> = {
     {
       "name": "users",
       "description": "Profiles."
+    },
+    {
+      "name": "files",
+      "description": "Upload, download, list, versions, trash."
+    },
+    {
+      "name": "sharing",
+      "description": "Shares with other users and signed share links."
+    },
+    {
+      "name": "policy",
+      "description": "Policy statements (administrators)."
     }
   ],
   "paths": {
@@ -539,10 +551,1132 @@ export const openApiDocument: Record<string, unknown> = {
           }
         }
       }
+    },
+    "/v1/files": {
+      "post": {
+        "operationId": "uploadFile",
+        "summary": "Upload a file",
+        "description": "Streams the request body into storage while hashing it (SHA-256, and an HMAC under a\nserver key). Send the raw bytes with their own Content-Type and the name as a query\nparameter, or a multipart/form-data body whose first file part is the file (its\nfilename is the name unless `name` is given). Nothing is buffered whole.\n\n- A name that exists in the folder gets a new version, unless `overwrite=false`\n  (then 409).\n- `Content-Digest: sha-256=:…:` (RFC 9530) is checked; a mismatch is a 400 and nothing\n  is kept.\n- Size above the maximum → 413; above the caller's quota → 413 with code\n  `quota_exceeded`; a type refused by the server's rules → 415.\n",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FileName"
+          },
+          {
+            "$ref": "#/components/parameters/Folder"
+          },
+          {
+            "name": "overwrite",
+            "in": "query",
+            "description": "Add a new version when the name exists (default); false answers 409 instead.",
+            "schema": {
+              "type": "boolean",
+              "default": true
+            }
+          },
+          {
+            "$ref": "#/components/parameters/ContentDigest"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            },
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "file": {
+                    "type": "string",
+                    "contentMediaType": "application/octet-stream"
+                  }
+                }
+              }
+            },
+            "*/*": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "A new version of an existing file was stored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "201": {
+            "description": "A new file was created.",
+            "headers": {
+              "Location": {
+                "$ref": "#/components/headers/Location"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "411": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "413": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "415": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "429": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listFiles",
+        "summary": "List my files and the files shared with me",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "name": "scope",
+            "in": "query",
+            "description": "Mine and shared with me (`all`), only mine, or only shared with me.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "all",
+                "owned",
+                "shared"
+              ],
+              "default": "all"
+            }
+          },
+          {
+            "name": "folder",
+            "in": "query",
+            "description": "Only files directly in this folder.",
+            "schema": {
+              "type": "string",
+              "maxLength": 1024
+            }
+          },
+          {
+            "name": "prefix",
+            "in": "query",
+            "description": "Only names starting with this prefix.",
+            "schema": {
+              "type": "string",
+              "maxLength": 255
+            }
+          },
+          {
+            "name": "type",
+            "in": "query",
+            "description": "Only this sniffed content type (`image/png`) or family (`image/*`).",
+            "schema": {
+              "type": "string",
+              "maxLength": 255,
+              "pattern": "^[A-Za-z0-9!#$&^_.+-]+/(\\*|[A-Za-z0-9!#$&^_.+-]+)$"
+            }
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "name",
+                "size",
+                "updatedAt"
+              ],
+              "default": "name"
+            }
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "asc",
+                "desc"
+              ],
+              "default": "asc"
+            }
+          },
+          {
+            "name": "trashed",
+            "in": "query",
+            "description": "List my trash instead.",
+            "schema": {
+              "type": "boolean",
+              "default": false
+            }
+          },
+          {
+            "$ref": "#/components/parameters/PageSize"
+          },
+          {
+            "$ref": "#/components/parameters/PageToken"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One page of files.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FilePage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "429": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "get": {
+        "operationId": "getFile",
+        "summary": "A file's record",
+        "tags": [
+          "files"
+        ],
+        "responses": {
+          "200": {
+            "description": "The file's current version and what the caller may do with it.",
+            "headers": {
+              "ETag": {
+                "$ref": "#/components/headers/ETag"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "updateFile",
+        "summary": "Rename or move a file",
+        "description": "Needs write access. `If-Match` with the file's ETag guards against lost updates.",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IfMatch"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/UpdateFileRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The updated file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "412": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteFile",
+        "summary": "Move a file to the trash, or purge it",
+        "description": "Owner only. `purge=true` removes the file and every version for good.",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "name": "purge",
+            "in": "query",
+            "schema": {
+              "type": "boolean",
+              "default": false
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "The file is in the trash (or gone, with purge)."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/restore": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "post": {
+        "operationId": "restoreFile",
+        "summary": "Take a file out of the trash",
+        "tags": [
+          "files"
+        ],
+        "responses": {
+          "200": {
+            "description": "The restored file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/content": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "get": {
+        "operationId": "downloadFile",
+        "summary": "Download a file's bytes",
+        "description": "Streams the bytes with `ETag`, `Last-Modified`, `Content-Digest` (RFC 9530) and a safe\n`Content-Disposition`. Supports one byte range (`Range`, 206/416; several ranges that\ndo not merge into one are answered with the whole file, as RFC 9110 allows) and the\nconditional headers (`If-None-Match` → 304, `If-Match` → 412, `If-Range`). When\nintegrity verification on read is on, bytes that do not match their recorded digest\nare never completed: the response is aborted and the file is quarantined.\n",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "name": "version",
+            "in": "query",
+            "description": "A specific version (default the current one).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          },
+          {
+            "name": "disposition",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "attachment",
+                "inline"
+              ],
+              "default": "attachment"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Range"
+          },
+          {
+            "$ref": "#/components/parameters/IfMatch"
+          },
+          {
+            "$ref": "#/components/parameters/IfNoneMatch"
+          },
+          {
+            "$ref": "#/components/parameters/IfRange"
+          }
+        ],
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/FileContent"
+          },
+          "206": {
+            "$ref": "#/components/responses/PartialFileContent"
+          },
+          "304": {
+            "description": "Not modified (If-None-Match matched)."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "412": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "416": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "put": {
+        "operationId": "uploadFileVersion",
+        "summary": "Upload a new version of a file",
+        "description": "Needs write access; the body is streamed as in uploadFile.",
+        "tags": [
+          "files"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ContentDigest"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            },
+            "*/*": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The file with its new version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "413": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "415": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/versions": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "get": {
+        "operationId": "listFileVersions",
+        "summary": "A file's versions, newest first",
+        "tags": [
+          "files"
+        ],
+        "responses": {
+          "200": {
+            "description": "Every version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FileVersionList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/shares": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "post": {
+        "operationId": "createShare",
+        "summary": "Share a file with another user",
+        "description": "Owner only. Grants read, or read and write, optionally until a time.",
+        "tags": [
+          "sharing"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateShareRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The share.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Share"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listShares",
+        "summary": "A file's shares",
+        "description": "Owner only.",
+        "tags": [
+          "sharing"
+        ],
+        "responses": {
+          "200": {
+            "description": "The live shares.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ShareList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/shares/{shareId}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        },
+        {
+          "name": "shareId",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        }
+      ],
+      "delete": {
+        "operationId": "revokeShare",
+        "summary": "Revoke a share",
+        "description": "Owner only. The grantee loses access within a second.",
+        "tags": [
+          "sharing"
+        ],
+        "responses": {
+          "204": {
+            "description": "The share is revoked."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/links": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        }
+      ],
+      "post": {
+        "operationId": "createLink",
+        "summary": "Create a signed, expiring share link",
+        "description": "Owner only. The token is shown once; anyone holding it can download until it expires or is revoked.",
+        "tags": [
+          "sharing"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateLinkRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The link and its token.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CreatedLink"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listLinks",
+        "summary": "A file's live share links",
+        "description": "Owner only. Tokens are not listed.",
+        "tags": [
+          "sharing"
+        ],
+        "responses": {
+          "200": {
+            "description": "The live links.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/LinkList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/files/{fileId}/links/{linkId}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/FileId"
+        },
+        {
+          "name": "linkId",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        }
+      ],
+      "delete": {
+        "operationId": "revokeLink",
+        "summary": "Revoke a share link",
+        "tags": [
+          "sharing"
+        ],
+        "responses": {
+          "204": {
+            "description": "The link no longer works."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/links/{token}": {
+      "parameters": [
+        {
+          "name": "token",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "minLength": 16,
+            "maxLength": 512,
+            "pattern": "^[A-Za-z0-9._~-]+$"
+          }
+        }
+      ],
+      "get": {
+        "operationId": "downloadLink",
+        "summary": "Download through a share link",
+        "description": "No account needed: the token is the credential (HMAC-signed, expiring, revocable).\nRange and conditional headers work as in downloadFile. Any invalid, expired or\nrevoked token is a 403 that does not say which.\n",
+        "tags": [
+          "sharing"
+        ],
+        "security": [],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Range"
+          },
+          {
+            "$ref": "#/components/parameters/IfNoneMatch"
+          },
+          {
+            "$ref": "#/components/parameters/IfRange"
+          }
+        ],
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/FileContent"
+          },
+          "206": {
+            "$ref": "#/components/responses/PartialFileContent"
+          },
+          "304": {
+            "description": "Not modified (If-None-Match matched)."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "416": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "429": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/users/me/usage": {
+      "get": {
+        "operationId": "getMyUsage",
+        "summary": "My storage use and quota",
+        "tags": [
+          "files"
+        ],
+        "responses": {
+          "200": {
+            "description": "Bytes and files stored (trashed files count until purged) and the limits.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Usage"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/admin/policy-statements": {
+      "get": {
+        "operationId": "listPolicyStatements",
+        "summary": "Every policy statement",
+        "description": "Administrators only.",
+        "tags": [
+          "policy"
+        ],
+        "responses": {
+          "200": {
+            "description": "The statements.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PolicyStatementList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/admin/policy-statements/{statementId}": {
+      "parameters": [
+        {
+          "name": "statementId",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          }
+        }
+      ],
+      "put": {
+        "operationId": "putPolicyStatement",
+        "summary": "Create or replace a policy statement",
+        "description": "Administrators only. An explicit Deny wins over every Allow, ownership included.\nChanges take effect within a second.\n",
+        "tags": [
+          "policy"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PolicyStatementInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The stored statement.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PolicyStatement"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deletePolicyStatement",
+        "summary": "Remove a policy statement",
+        "description": "Administrators only.",
+        "tags": [
+          "policy"
+        ],
+        "responses": {
+          "204": {
+            "description": "The statement is gone."
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
     }
   },
   "components": {
     "parameters": {
+      "FileId": {
+        "name": "fileId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      },
+      "FileName": {
+        "name": "name",
+        "in": "query",
+        "description": "The file name (required for a raw body; a multipart body may carry it as the part's filename). Unicode, normalised to NFC; no control characters, no `/` or `\\`, not `.` or `..`, at most 255 UTF-8 bytes.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255
+        }
+      },
+      "Folder": {
+        "name": "folder",
+        "in": "query",
+        "description": "The folder, `/` (default) or `/a/b`.",
+        "schema": {
+          "type": "string",
+          "maxLength": 1024,
+          "default": "/"
+        }
+      },
+      "ContentDigest": {
+        "name": "Content-Digest",
+        "in": "header",
+        "description": "RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload.",
+        "schema": {
+          "type": "string",
+          "maxLength": 512
+        }
+      },
+      "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "schema": {
+          "type": "string",
+          "maxLength": 1024
+        }
+      },
+      "IfNoneMatch": {
+        "name": "If-None-Match",
+        "in": "header",
+        "schema": {
+          "type": "string",
+          "maxLength": 1024
+        }
+      },
+      "IfRange": {
+        "name": "If-Range",
+        "in": "header",
+        "schema": {
+          "type": "string",
+          "maxLength": 256
+        }
+      },
+      "Range": {
+        "name": "Range",
+        "in": "header",
+        "description": "One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`.",
+        "schema": {
+          "type": "string",
+          "maxLength": 1024
+        }
+      },
       "PageSize": {
         "name": "pageSize",
         "in": "query",
@@ -571,6 +1705,44 @@ export const openApiDocument: Record<string, unknown> = {
         }
       }
     },
+    "headers": {
+      "Location": {
+        "description": "Where the created resource lives.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "ETag": {
+        "description": "Strong entity tag of the file's current version.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "ContentDigest": {
+        "description": "RFC 9530 SHA-256 digest of the whole file (`sha-256=:…:`).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "ContentDisposition": {
+        "description": "`attachment` (or `inline`) with an ASCII `filename` and an RFC 8187 `filename*`.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "ContentRange": {
+        "description": "The range served, e.g. `bytes 0-1023/4096`.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "LastModified": {
+        "description": "When the version was stored.",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
     "securitySchemes": {
       "bearerAuth": {
         "type": "http",
@@ -589,9 +1761,553 @@ export const openApiDocument: Record<string, unknown> = {
             }
           }
         }
+      },
+      "FileContent": {
+        "description": "The whole file.",
+        "headers": {
+          "ETag": {
+            "$ref": "#/components/headers/ETag"
+          },
+          "Content-Digest": {
+            "$ref": "#/components/headers/ContentDigest"
+          },
+          "Content-Disposition": {
+            "$ref": "#/components/headers/ContentDisposition"
+          },
+          "Last-Modified": {
+            "$ref": "#/components/headers/LastModified"
+          }
+        },
+        "content": {
+          "*/*": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "application/octet-stream"
+            }
+          }
+        }
+      },
+      "PartialFileContent": {
+        "description": "One byte range of the file.",
+        "headers": {
+          "ETag": {
+            "$ref": "#/components/headers/ETag"
+          },
+          "Content-Range": {
+            "$ref": "#/components/headers/ContentRange"
+          },
+          "Content-Digest": {
+            "$ref": "#/components/headers/ContentDigest"
+          },
+          "Content-Disposition": {
+            "$ref": "#/components/headers/ContentDisposition"
+          }
+        },
+        "content": {
+          "*/*": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "application/octet-stream"
+            }
+          }
+        }
       }
     },
     "schemas": {
+      "FilePermission": {
+        "type": "string",
+        "enum": [
+          "read",
+          "write",
+          "delete",
+          "share"
+        ]
+      },
+      "File": {
+        "type": "object",
+        "required": [
+          "id",
+          "ownerId",
+          "name",
+          "folder",
+          "size",
+          "contentType",
+          "sniffedContentType",
+          "sha256",
+          "version",
+          "versionCount",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "ownerId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "name": {
+            "type": "string"
+          },
+          "folder": {
+            "type": "string"
+          },
+          "size": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Bytes of the current version."
+          },
+          "contentType": {
+            "type": "string",
+            "description": "The type the uploader declared."
+          },
+          "sniffedContentType": {
+            "type": "string",
+            "description": "The type detected from the file's first bytes."
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "versionCount": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "deletedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Set while the file is in the trash."
+          },
+          "quarantined": {
+            "type": "boolean",
+            "description": "The current version failed integrity verification and is not served."
+          },
+          "permissions": {
+            "type": "array",
+            "description": "What the caller may do (on getFile).",
+            "items": {
+              "$ref": "#/components/schemas/FilePermission"
+            }
+          }
+        }
+      },
+      "FilePage": {
+        "type": "object",
+        "required": [
+          "files"
+        ],
+        "properties": {
+          "files": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/File"
+            }
+          },
+          "nextPageToken": {
+            "type": "string"
+          }
+        }
+      },
+      "UpdateFileRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "folder": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024
+          }
+        }
+      },
+      "FileVersion": {
+        "type": "object",
+        "required": [
+          "version",
+          "size",
+          "contentType",
+          "sniffedContentType",
+          "sha256",
+          "createdAt",
+          "createdBy"
+        ],
+        "properties": {
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "size": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "contentType": {
+            "type": "string"
+          },
+          "sniffedContentType": {
+            "type": "string"
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "createdBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "quarantined": {
+            "type": "boolean"
+          }
+        }
+      },
+      "FileVersionList": {
+        "type": "object",
+        "required": [
+          "versions"
+        ],
+        "properties": {
+          "versions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/FileVersion"
+            }
+          }
+        }
+      },
+      "SharePermission": {
+        "type": "string",
+        "enum": [
+          "read",
+          "read-write"
+        ]
+      },
+      "CreateShareRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "granteeId",
+          "permission"
+        ],
+        "properties": {
+          "granteeId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "permission": {
+            "$ref": "#/components/schemas/SharePermission"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "Share": {
+        "type": "object",
+        "required": [
+          "id",
+          "fileId",
+          "granteeId",
+          "permission",
+          "createdBy",
+          "createdAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "fileId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "granteeId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "permission": {
+            "$ref": "#/components/schemas/SharePermission"
+          },
+          "createdBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "ShareList": {
+        "type": "object",
+        "required": [
+          "shares"
+        ],
+        "properties": {
+          "shares": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Share"
+            }
+          }
+        }
+      },
+      "CreateLinkRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "expiresInSeconds": {
+            "type": "integer",
+            "minimum": 60,
+            "maximum": 2592000,
+            "default": 604800,
+            "description": "Lifetime of the link (default 7 days, at most 30)."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Pin the link to this version (default the version current when it is used)."
+          }
+        }
+      },
+      "Link": {
+        "type": "object",
+        "required": [
+          "id",
+          "fileId",
+          "createdBy",
+          "createdAt",
+          "expiresAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "fileId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "createdBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "CreatedLink": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Link"
+          },
+          {
+            "type": "object",
+            "required": [
+              "token",
+              "path"
+            ],
+            "properties": {
+              "token": {
+                "type": "string"
+              },
+              "path": {
+                "type": "string",
+                "description": "Where to GET it, `/v1/links/{token}`."
+              }
+            }
+          }
+        ]
+      },
+      "LinkList": {
+        "type": "object",
+        "required": [
+          "links"
+        ],
+        "properties": {
+          "links": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Link"
+            }
+          }
+        }
+      },
+      "Usage": {
+        "type": "object",
+        "required": [
+          "bytesUsed",
+          "fileCount",
+          "maxBytes",
+          "maxFiles",
+          "maxFileSize"
+        ],
+        "properties": {
+          "bytesUsed": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "fileCount": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "maxBytes": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "0 = unlimited."
+          },
+          "maxFiles": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "0 = unlimited."
+          },
+          "maxFileSize": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "PolicyEffect": {
+        "type": "string",
+        "enum": [
+          "allow",
+          "deny"
+        ]
+      },
+      "PolicyStatementInput": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "effect",
+          "principals",
+          "actions",
+          "resources"
+        ],
+        "properties": {
+          "effect": {
+            "$ref": "#/components/schemas/PolicyEffect"
+          },
+          "principals": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "description": "User ids, or `*` for every signed-in user.",
+            "items": {
+              "type": "string",
+              "maxLength": 64
+            }
+          },
+          "actions": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "description": "`file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`.",
+            "items": {
+              "type": "string",
+              "pattern": "^(\\*|file:(\\*|read|write|delete|share))$"
+            }
+          },
+          "resources": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "description": "`file/<id>`, `file/*` or a folder pattern `folder:/reports/*`.",
+            "items": {
+              "type": "string",
+              "maxLength": 1100
+            }
+          },
+          "notBefore": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "notAfter": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "description": {
+            "type": "string",
+            "maxLength": 500
+          }
+        }
+      },
+      "PolicyStatement": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/PolicyStatementInput"
+          },
+          {
+            "type": "object",
+            "required": [
+              "id",
+              "createdBy",
+              "createdAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "createdBy": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          }
+        ]
+      },
+      "PolicyStatementList": {
+        "type": "object",
+        "required": [
+          "statements"
+        ],
+        "properties": {
+          "statements": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PolicyStatement"
+            }
+          }
+        }
+      },
       "Email": {
         "type": "string",
         "format": "email",

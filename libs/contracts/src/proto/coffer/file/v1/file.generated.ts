@@ -24,9 +24,157 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { FileRecord } from "../../metadata/v1/metadata.generated.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.generated.js";
+import {
+  FileRecord,
+  FileSort,
+  fileSortFromJSON,
+  fileSortToJSON,
+  FileVersion,
+} from "../../metadata/v1/metadata.generated.js";
+import { Link } from "../../policy/v1/policy.generated.js";
 
 export const protobufPackage = "coffer.file.v1";
+
+export enum DownloadOutcome {
+  DOWNLOAD_OUTCOME_UNSPECIFIED = 0,
+  /** DOWNLOAD_OUTCOME_FULL - 200: the whole representation follows. */
+  DOWNLOAD_OUTCOME_FULL = 1,
+  /** DOWNLOAD_OUTCOME_PARTIAL - 206: range_start..range_end follows. */
+  DOWNLOAD_OUTCOME_PARTIAL = 2,
+  /** DOWNLOAD_OUTCOME_NOT_MODIFIED - 304: nothing follows. */
+  DOWNLOAD_OUTCOME_NOT_MODIFIED = 3,
+  /** DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE - 416: nothing follows; size_bytes of the file says why. */
+  DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function downloadOutcomeFromJSON(object: any): DownloadOutcome {
+  switch (object) {
+    case 0:
+    case "DOWNLOAD_OUTCOME_UNSPECIFIED":
+      return DownloadOutcome.DOWNLOAD_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "DOWNLOAD_OUTCOME_FULL":
+      return DownloadOutcome.DOWNLOAD_OUTCOME_FULL;
+    case 2:
+    case "DOWNLOAD_OUTCOME_PARTIAL":
+      return DownloadOutcome.DOWNLOAD_OUTCOME_PARTIAL;
+    case 3:
+    case "DOWNLOAD_OUTCOME_NOT_MODIFIED":
+      return DownloadOutcome.DOWNLOAD_OUTCOME_NOT_MODIFIED;
+    case 4:
+    case "DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE":
+      return DownloadOutcome.DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DownloadOutcome.UNRECOGNIZED;
+  }
+}
+
+export function downloadOutcomeToJSON(object: DownloadOutcome): string {
+  switch (object) {
+    case DownloadOutcome.DOWNLOAD_OUTCOME_UNSPECIFIED:
+      return "DOWNLOAD_OUTCOME_UNSPECIFIED";
+    case DownloadOutcome.DOWNLOAD_OUTCOME_FULL:
+      return "DOWNLOAD_OUTCOME_FULL";
+    case DownloadOutcome.DOWNLOAD_OUTCOME_PARTIAL:
+      return "DOWNLOAD_OUTCOME_PARTIAL";
+    case DownloadOutcome.DOWNLOAD_OUTCOME_NOT_MODIFIED:
+      return "DOWNLOAD_OUTCOME_NOT_MODIFIED";
+    case DownloadOutcome.DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE:
+      return "DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE";
+    case DownloadOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum ListScope {
+  LIST_SCOPE_UNSPECIFIED = 0,
+  /** LIST_SCOPE_ALL - Mine and shared with me. */
+  LIST_SCOPE_ALL = 1,
+  LIST_SCOPE_OWNED = 2,
+  LIST_SCOPE_SHARED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function listScopeFromJSON(object: any): ListScope {
+  switch (object) {
+    case 0:
+    case "LIST_SCOPE_UNSPECIFIED":
+      return ListScope.LIST_SCOPE_UNSPECIFIED;
+    case 1:
+    case "LIST_SCOPE_ALL":
+      return ListScope.LIST_SCOPE_ALL;
+    case 2:
+    case "LIST_SCOPE_OWNED":
+      return ListScope.LIST_SCOPE_OWNED;
+    case 3:
+    case "LIST_SCOPE_SHARED":
+      return ListScope.LIST_SCOPE_SHARED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ListScope.UNRECOGNIZED;
+  }
+}
+
+export function listScopeToJSON(object: ListScope): string {
+  switch (object) {
+    case ListScope.LIST_SCOPE_UNSPECIFIED:
+      return "LIST_SCOPE_UNSPECIFIED";
+    case ListScope.LIST_SCOPE_ALL:
+      return "LIST_SCOPE_ALL";
+    case ListScope.LIST_SCOPE_OWNED:
+      return "LIST_SCOPE_OWNED";
+    case ListScope.LIST_SCOPE_SHARED:
+      return "LIST_SCOPE_SHARED";
+    case ListScope.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum SharePermission {
+  SHARE_PERMISSION_UNSPECIFIED = 0,
+  SHARE_PERMISSION_READ = 1,
+  SHARE_PERMISSION_READ_WRITE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function sharePermissionFromJSON(object: any): SharePermission {
+  switch (object) {
+    case 0:
+    case "SHARE_PERMISSION_UNSPECIFIED":
+      return SharePermission.SHARE_PERMISSION_UNSPECIFIED;
+    case 1:
+    case "SHARE_PERMISSION_READ":
+      return SharePermission.SHARE_PERMISSION_READ;
+    case 2:
+    case "SHARE_PERMISSION_READ_WRITE":
+      return SharePermission.SHARE_PERMISSION_READ_WRITE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SharePermission.UNRECOGNIZED;
+  }
+}
+
+export function sharePermissionToJSON(object: SharePermission): string {
+  switch (object) {
+    case SharePermission.SHARE_PERMISSION_UNSPECIFIED:
+      return "SHARE_PERMISSION_UNSPECIFIED";
+    case SharePermission.SHARE_PERMISSION_READ:
+      return "SHARE_PERMISSION_READ";
+    case SharePermission.SHARE_PERMISSION_READ_WRITE:
+      return "SHARE_PERMISSION_READ_WRITE";
+    case SharePermission.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface UploadHeader {
   /** The acting user (authenticated by the gateway). */
@@ -38,6 +186,12 @@ export interface UploadHeader {
   expectedSizeBytes: number;
   /** Client-declared SHA-256 (from Content-Digest), lowercase hex, optional. */
   expectedSha256: string;
+  /** Upload a new version of this file (needs file:write) instead of creating by name. */
+  fileId: string;
+  /** Refuse with ALREADY_EXISTS instead of adding a version when the name is taken. */
+  ifAbsent: boolean;
+  /** W3C traceparent of the request. */
+  traceparent: string;
 }
 
 export interface UploadFileRequest {
@@ -45,31 +199,237 @@ export interface UploadFileRequest {
 }
 
 export interface UploadFileResponse {
-  file: FileRecord | undefined;
+  file:
+    | FileRecord
+    | undefined;
+  /** True when a new file was created, false when a version was added. */
+  created: boolean;
 }
 
 export interface DownloadFileRequest {
+  /** The acting user; empty when link_token is set. */
   actorId: string;
   fileId: string;
-  /** Inclusive byte range; when range_end is 0 the range runs to the end. */
+  /** Deprecated: use range_header. */
+  rangeStart: number;
+  /** Deprecated: use range_header. */
+  rangeEnd: number;
+  /** 0 = the current version. */
+  version: number;
+  /** Raw HTTP request headers the file service evaluates against the record (RFC 9110). */
+  rangeHeader: string;
+  ifMatch: string;
+  ifNoneMatch: string;
+  ifRange: string;
+  ifModifiedSince: string;
+  ifUnmodifiedSince: string;
+  /** A share-link token (GET /v1/links/{token}): replaces actor_id and file_id. */
+  linkToken: string;
+  /** HEAD: answer the header only. */
+  headerOnly: boolean;
+  traceparent: string;
+}
+
+export interface DownloadHeader {
+  /** The record of the version served. */
+  file: FileRecord | undefined;
+  outcome: DownloadOutcome;
+  /** Inclusive range served when partial. */
   rangeStart: number;
   rangeEnd: number;
+  /** Bytes that follow in chunks. */
+  contentLength: number;
+  /** Strong entity tag of the version, quoted. */
+  etag: string;
 }
 
 export interface DownloadFileResponse {
-  part?: { $case: "file"; file: FileRecord } | { $case: "chunk"; chunk: Buffer } | undefined;
+  part?:
+    | //
+    /** Deprecated: the header carries the record. */
+    { $case: "file"; file: FileRecord }
+    | { $case: "chunk"; chunk: Buffer }
+    | { $case: "header"; header: DownloadHeader }
+    | undefined;
 }
 
 export interface DeleteFileRequest {
   actorId: string;
   fileId: string;
+  purge: boolean;
+  traceparent: string;
 }
 
 export interface DeleteFileResponse {
 }
 
+export interface GetFileRequest {
+  actorId: string;
+  fileId: string;
+}
+
+export interface GetFileResponse {
+  file:
+    | FileRecord
+    | undefined;
+  /** What the actor may do: a subset of "read", "write", "delete", "share". */
+  permissions: string[];
+}
+
+export interface ListFilesRequest {
+  actorId: string;
+  scope: ListScope;
+  folder: string;
+  namePrefix: string;
+  contentType: string;
+  sort: FileSort;
+  descending: boolean;
+  pageSize: number;
+  pageToken: string;
+  /** List my trash (scope is then "mine"). */
+  trashed: boolean;
+}
+
+export interface ListFilesResponse {
+  files: FileRecord[];
+  nextPageToken: string;
+}
+
+export interface UpdateFileRequest {
+  actorId: string;
+  fileId: string;
+  name?: string | undefined;
+  folder?:
+    | string
+    | undefined;
+  /** If-Match of the request (raw header); FAILED_PRECONDITION when it does not match. */
+  ifMatch: string;
+  traceparent: string;
+}
+
+export interface UpdateFileResponse {
+  file: FileRecord | undefined;
+}
+
+export interface RestoreFileRequest {
+  actorId: string;
+  fileId: string;
+  traceparent: string;
+}
+
+export interface RestoreFileResponse {
+  file: FileRecord | undefined;
+}
+
+export interface ListVersionsRequest {
+  actorId: string;
+  fileId: string;
+}
+
+export interface ListVersionsResponse {
+  versions: FileVersion[];
+}
+
+export interface GetUsageRequest {
+  actorId: string;
+}
+
+export interface GetUsageResponse {
+  bytesUsed: number;
+  fileCount: number;
+  /** 0 = unlimited. */
+  maxBytes: number;
+  maxFiles: number;
+  maxFileSizeBytes: number;
+}
+
+export interface Share {
+  id: string;
+  fileId: string;
+  granteeId: string;
+  permission: SharePermission;
+  createdBy: string;
+  createdAt: Date | undefined;
+  expiresAt: Date | undefined;
+}
+
+export interface CreateShareRequest {
+  actorId: string;
+  fileId: string;
+  granteeId: string;
+  permission: SharePermission;
+  expiresAt: Date | undefined;
+  traceparent: string;
+}
+
+export interface CreateShareResponse {
+  share: Share | undefined;
+}
+
+export interface ListSharesRequest {
+  actorId: string;
+  fileId: string;
+}
+
+export interface ListSharesResponse {
+  shares: Share[];
+}
+
+export interface RevokeShareRequest {
+  actorId: string;
+  fileId: string;
+  shareId: string;
+  traceparent: string;
+}
+
+export interface RevokeShareResponse {
+}
+
+export interface CreateLinkRequest {
+  actorId: string;
+  fileId: string;
+  /** 0 = the version current when the link is used. */
+  version: number;
+  expiresAt: Date | undefined;
+  traceparent: string;
+}
+
+export interface CreateLinkResponse {
+  link: Link | undefined;
+  token: string;
+}
+
+export interface ListLinksRequest {
+  actorId: string;
+  fileId: string;
+}
+
+export interface ListLinksResponse {
+  links: Link[];
+}
+
+export interface RevokeLinkRequest {
+  actorId: string;
+  fileId: string;
+  linkId: string;
+  traceparent: string;
+}
+
+export interface RevokeLinkResponse {
+}
+
 function createBaseUploadHeader(): UploadHeader {
-  return { actorId: "", name: "", folder: "", declaredContentType: "", expectedSizeBytes: 0, expectedSha256: "" };
+  return {
+    actorId: "",
+    name: "",
+    folder: "",
+    declaredContentType: "",
+    expectedSizeBytes: 0,
+    expectedSha256: "",
+    fileId: "",
+    ifAbsent: false,
+    traceparent: "",
+  };
 }
 
 export const UploadHeader: MessageFns<UploadHeader> = {
@@ -91,6 +451,15 @@ export const UploadHeader: MessageFns<UploadHeader> = {
     }
     if (message.expectedSha256 !== "") {
       writer.uint32(50).string(message.expectedSha256);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(58).string(message.fileId);
+    }
+    if (message.ifAbsent !== false) {
+      writer.uint32(64).bool(message.ifAbsent);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(74).string(message.traceparent);
     }
     return writer;
   },
@@ -150,6 +519,30 @@ export const UploadHeader: MessageFns<UploadHeader> = {
           message.expectedSha256 = reader.string();
           continue;
         }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.ifAbsent = reader.bool();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -167,6 +560,9 @@ export const UploadHeader: MessageFns<UploadHeader> = {
       declaredContentType: isSet(object.declaredContentType) ? globalThis.String(object.declaredContentType) : "",
       expectedSizeBytes: isSet(object.expectedSizeBytes) ? globalThis.Number(object.expectedSizeBytes) : 0,
       expectedSha256: isSet(object.expectedSha256) ? globalThis.String(object.expectedSha256) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      ifAbsent: isSet(object.ifAbsent) ? globalThis.Boolean(object.ifAbsent) : false,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -190,6 +586,15 @@ export const UploadHeader: MessageFns<UploadHeader> = {
     if (message.expectedSha256 !== "") {
       obj.expectedSha256 = message.expectedSha256;
     }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.ifAbsent !== false) {
+      obj.ifAbsent = message.ifAbsent;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -204,6 +609,9 @@ export const UploadHeader: MessageFns<UploadHeader> = {
     message.declaredContentType = object.declaredContentType ?? "";
     message.expectedSizeBytes = object.expectedSizeBytes ?? 0;
     message.expectedSha256 = object.expectedSha256 ?? "";
+    message.fileId = object.fileId ?? "";
+    message.ifAbsent = object.ifAbsent ?? false;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -301,13 +709,16 @@ export const UploadFileRequest: MessageFns<UploadFileRequest> = {
 };
 
 function createBaseUploadFileResponse(): UploadFileResponse {
-  return { file: undefined };
+  return { file: undefined, created: false };
 }
 
 export const UploadFileResponse: MessageFns<UploadFileResponse> = {
   encode(message: UploadFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.file !== undefined) {
       FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(16).bool(message.created);
     }
     return writer;
   },
@@ -327,6 +738,14 @@ export const UploadFileResponse: MessageFns<UploadFileResponse> = {
           message.file = FileRecord.decode(reader, reader.uint32());
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.created = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -337,13 +756,19 @@ export const UploadFileResponse: MessageFns<UploadFileResponse> = {
   },
 
   fromJSON(object: any): UploadFileResponse {
-    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+    return {
+      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+    };
   },
 
   toJSON(message: UploadFileResponse): unknown {
     const obj: any = {};
     if (message.file !== undefined) {
       obj.file = FileRecord.toJSON(message.file);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
     }
     return obj;
   },
@@ -356,12 +781,28 @@ export const UploadFileResponse: MessageFns<UploadFileResponse> = {
     message.file = (object.file !== undefined && object.file !== null)
       ? FileRecord.fromPartial(object.file)
       : undefined;
+    message.created = object.created ?? false;
     return message;
   },
 };
 
 function createBaseDownloadFileRequest(): DownloadFileRequest {
-  return { actorId: "", fileId: "", rangeStart: 0, rangeEnd: 0 };
+  return {
+    actorId: "",
+    fileId: "",
+    rangeStart: 0,
+    rangeEnd: 0,
+    version: 0,
+    rangeHeader: "",
+    ifMatch: "",
+    ifNoneMatch: "",
+    ifRange: "",
+    ifModifiedSince: "",
+    ifUnmodifiedSince: "",
+    linkToken: "",
+    headerOnly: false,
+    traceparent: "",
+  };
 }
 
 export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
@@ -377,6 +818,36 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
     }
     if (message.rangeEnd !== 0) {
       writer.uint32(32).int64(message.rangeEnd);
+    }
+    if (message.version !== 0) {
+      writer.uint32(40).int32(message.version);
+    }
+    if (message.rangeHeader !== "") {
+      writer.uint32(50).string(message.rangeHeader);
+    }
+    if (message.ifMatch !== "") {
+      writer.uint32(58).string(message.ifMatch);
+    }
+    if (message.ifNoneMatch !== "") {
+      writer.uint32(66).string(message.ifNoneMatch);
+    }
+    if (message.ifRange !== "") {
+      writer.uint32(74).string(message.ifRange);
+    }
+    if (message.ifModifiedSince !== "") {
+      writer.uint32(82).string(message.ifModifiedSince);
+    }
+    if (message.ifUnmodifiedSince !== "") {
+      writer.uint32(90).string(message.ifUnmodifiedSince);
+    }
+    if (message.linkToken !== "") {
+      writer.uint32(98).string(message.linkToken);
+    }
+    if (message.headerOnly !== false) {
+      writer.uint32(104).bool(message.headerOnly);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(114).string(message.traceparent);
     }
     return writer;
   },
@@ -420,6 +891,86 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
           message.rangeEnd = longToNumber(reader.int64());
           continue;
         }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.rangeHeader = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.ifMatch = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.ifNoneMatch = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.ifRange = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.ifModifiedSince = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.ifUnmodifiedSince = reader.string();
+          continue;
+        }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.linkToken = reader.string();
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.headerOnly = reader.bool();
+          continue;
+        }
+        case 14: {
+          if (tag !== 114) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -435,6 +986,16 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
       fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
       rangeStart: isSet(object.rangeStart) ? globalThis.Number(object.rangeStart) : 0,
       rangeEnd: isSet(object.rangeEnd) ? globalThis.Number(object.rangeEnd) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      rangeHeader: isSet(object.rangeHeader) ? globalThis.String(object.rangeHeader) : "",
+      ifMatch: isSet(object.ifMatch) ? globalThis.String(object.ifMatch) : "",
+      ifNoneMatch: isSet(object.ifNoneMatch) ? globalThis.String(object.ifNoneMatch) : "",
+      ifRange: isSet(object.ifRange) ? globalThis.String(object.ifRange) : "",
+      ifModifiedSince: isSet(object.ifModifiedSince) ? globalThis.String(object.ifModifiedSince) : "",
+      ifUnmodifiedSince: isSet(object.ifUnmodifiedSince) ? globalThis.String(object.ifUnmodifiedSince) : "",
+      linkToken: isSet(object.linkToken) ? globalThis.String(object.linkToken) : "",
+      headerOnly: isSet(object.headerOnly) ? globalThis.Boolean(object.headerOnly) : false,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -452,6 +1013,36 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
     if (message.rangeEnd !== 0) {
       obj.rangeEnd = Math.round(message.rangeEnd);
     }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.rangeHeader !== "") {
+      obj.rangeHeader = message.rangeHeader;
+    }
+    if (message.ifMatch !== "") {
+      obj.ifMatch = message.ifMatch;
+    }
+    if (message.ifNoneMatch !== "") {
+      obj.ifNoneMatch = message.ifNoneMatch;
+    }
+    if (message.ifRange !== "") {
+      obj.ifRange = message.ifRange;
+    }
+    if (message.ifModifiedSince !== "") {
+      obj.ifModifiedSince = message.ifModifiedSince;
+    }
+    if (message.ifUnmodifiedSince !== "") {
+      obj.ifUnmodifiedSince = message.ifUnmodifiedSince;
+    }
+    if (message.linkToken !== "") {
+      obj.linkToken = message.linkToken;
+    }
+    if (message.headerOnly !== false) {
+      obj.headerOnly = message.headerOnly;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -464,6 +1055,158 @@ export const DownloadFileRequest: MessageFns<DownloadFileRequest> = {
     message.fileId = object.fileId ?? "";
     message.rangeStart = object.rangeStart ?? 0;
     message.rangeEnd = object.rangeEnd ?? 0;
+    message.version = object.version ?? 0;
+    message.rangeHeader = object.rangeHeader ?? "";
+    message.ifMatch = object.ifMatch ?? "";
+    message.ifNoneMatch = object.ifNoneMatch ?? "";
+    message.ifRange = object.ifRange ?? "";
+    message.ifModifiedSince = object.ifModifiedSince ?? "";
+    message.ifUnmodifiedSince = object.ifUnmodifiedSince ?? "";
+    message.linkToken = object.linkToken ?? "";
+    message.headerOnly = object.headerOnly ?? false;
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseDownloadHeader(): DownloadHeader {
+  return { file: undefined, outcome: 0, rangeStart: 0, rangeEnd: 0, contentLength: 0, etag: "" };
+}
+
+export const DownloadHeader: MessageFns<DownloadHeader> = {
+  encode(message: DownloadHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(16).int32(message.outcome);
+    }
+    if (message.rangeStart !== 0) {
+      writer.uint32(24).int64(message.rangeStart);
+    }
+    if (message.rangeEnd !== 0) {
+      writer.uint32(32).int64(message.rangeEnd);
+    }
+    if (message.contentLength !== 0) {
+      writer.uint32(40).int64(message.contentLength);
+    }
+    if (message.etag !== "") {
+      writer.uint32(50).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownloadHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDownloadHeader();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.file = FileRecord.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.outcome = reader.int32() as any;
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.rangeStart = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.rangeEnd = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.contentLength = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.etag = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DownloadHeader {
+    return {
+      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
+      outcome: isSet(object.outcome) ? downloadOutcomeFromJSON(object.outcome) : 0,
+      rangeStart: isSet(object.rangeStart) ? globalThis.Number(object.rangeStart) : 0,
+      rangeEnd: isSet(object.rangeEnd) ? globalThis.Number(object.rangeEnd) : 0,
+      contentLength: isSet(object.contentLength) ? globalThis.Number(object.contentLength) : 0,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: DownloadHeader): unknown {
+    const obj: any = {};
+    if (message.file !== undefined) {
+      obj.file = FileRecord.toJSON(message.file);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = downloadOutcomeToJSON(message.outcome);
+    }
+    if (message.rangeStart !== 0) {
+      obj.rangeStart = Math.round(message.rangeStart);
+    }
+    if (message.rangeEnd !== 0) {
+      obj.rangeEnd = Math.round(message.rangeEnd);
+    }
+    if (message.contentLength !== 0) {
+      obj.contentLength = Math.round(message.contentLength);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownloadHeader>, I>>(base?: I): DownloadHeader {
+    return DownloadHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownloadHeader>, I>>(object: I): DownloadHeader {
+    const message = createBaseDownloadHeader();
+    message.file = (object.file !== undefined && object.file !== null)
+      ? FileRecord.fromPartial(object.file)
+      : undefined;
+    message.outcome = object.outcome ?? 0;
+    message.rangeStart = object.rangeStart ?? 0;
+    message.rangeEnd = object.rangeEnd ?? 0;
+    message.contentLength = object.contentLength ?? 0;
+    message.etag = object.etag ?? "";
     return message;
   },
 };
@@ -480,6 +1223,9 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
         break;
       case "chunk":
         writer.uint32(18).bytes(message.part.chunk);
+        break;
+      case "header":
+        DownloadHeader.encode(message.part.header, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
@@ -508,6 +1254,14 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
           message.part = { $case: "chunk", chunk: Buffer.from(reader.bytes()) };
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.part = { $case: "header", header: DownloadHeader.decode(reader, reader.uint32()) };
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -523,6 +1277,8 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
         ? { $case: "file", file: FileRecord.fromJSON(object.file) }
         : isSet(object.chunk)
         ? { $case: "chunk", chunk: Buffer.from(bytesFromBase64(object.chunk)) }
+        : isSet(object.header)
+        ? { $case: "header", header: DownloadHeader.fromJSON(object.header) }
         : undefined,
     };
   },
@@ -533,6 +1289,8 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
       obj.file = FileRecord.toJSON(message.part.file);
     } else if (message.part?.$case === "chunk") {
       obj.chunk = base64FromBytes(message.part.chunk);
+    } else if (message.part?.$case === "header") {
+      obj.header = DownloadHeader.toJSON(message.part.header);
     }
     return obj;
   },
@@ -555,13 +1313,19 @@ export const DownloadFileResponse: MessageFns<DownloadFileResponse> = {
         }
         break;
       }
+      case "header": {
+        if (object.part?.header !== undefined && object.part?.header !== null) {
+          message.part = { $case: "header", header: DownloadHeader.fromPartial(object.part.header) };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
 function createBaseDeleteFileRequest(): DeleteFileRequest {
-  return { actorId: "", fileId: "" };
+  return { actorId: "", fileId: "", purge: false, traceparent: "" };
 }
 
 export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
@@ -571,6 +1335,12 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     }
     if (message.fileId !== "") {
       writer.uint32(18).string(message.fileId);
+    }
+    if (message.purge !== false) {
+      writer.uint32(24).bool(message.purge);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
     }
     return writer;
   },
@@ -598,6 +1368,22 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
           message.fileId = reader.string();
           continue;
         }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.purge = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -611,6 +1397,8 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     return {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      purge: isSet(object.purge) ? globalThis.Boolean(object.purge) : false,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -622,6 +1410,12 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     if (message.fileId !== "") {
       obj.fileId = message.fileId;
     }
+    if (message.purge !== false) {
+      obj.purge = message.purge;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -632,6 +1426,8 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     const message = createBaseDeleteFileRequest();
     message.actorId = object.actorId ?? "";
     message.fileId = object.fileId ?? "";
+    message.purge = object.purge ?? false;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -679,7 +1475,2262 @@ export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
   },
 };
 
-/** FileService owns object bytes. Bytes are streamed in chunks, never buffered whole. */
+function createBaseGetFileRequest(): GetFileRequest {
+  return { actorId: "", fileId: "" };
+}
+
+export const GetFileRequest: MessageFns<GetFileRequest> = {
+  encode(message: GetFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetFileRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetFileRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+    };
+  },
+
+  toJSON(message: GetFileRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFileRequest>, I>>(base?: I): GetFileRequest {
+    return GetFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFileRequest>, I>>(object: I): GetFileRequest {
+    const message = createBaseGetFileRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetFileResponse(): GetFileResponse {
+  return { file: undefined, permissions: [] };
+}
+
+export const GetFileResponse: MessageFns<GetFileResponse> = {
+  encode(message: GetFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.permissions) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetFileResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.file = FileRecord.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.permissions.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetFileResponse {
+    return {
+      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
+      permissions: globalThis.Array.isArray(object?.permissions)
+        ? object.permissions.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetFileResponse): unknown {
+    const obj: any = {};
+    if (message.file !== undefined) {
+      obj.file = FileRecord.toJSON(message.file);
+    }
+    if (message.permissions?.length) {
+      obj.permissions = message.permissions;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFileResponse>, I>>(base?: I): GetFileResponse {
+    return GetFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFileResponse>, I>>(object: I): GetFileResponse {
+    const message = createBaseGetFileResponse();
+    message.file = (object.file !== undefined && object.file !== null)
+      ? FileRecord.fromPartial(object.file)
+      : undefined;
+    message.permissions = object.permissions?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListFilesRequest(): ListFilesRequest {
+  return {
+    actorId: "",
+    scope: 0,
+    folder: "",
+    namePrefix: "",
+    contentType: "",
+    sort: 0,
+    descending: false,
+    pageSize: 0,
+    pageToken: "",
+    trashed: false,
+  };
+}
+
+export const ListFilesRequest: MessageFns<ListFilesRequest> = {
+  encode(message: ListFilesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.scope !== 0) {
+      writer.uint32(16).int32(message.scope);
+    }
+    if (message.folder !== "") {
+      writer.uint32(26).string(message.folder);
+    }
+    if (message.namePrefix !== "") {
+      writer.uint32(34).string(message.namePrefix);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(42).string(message.contentType);
+    }
+    if (message.sort !== 0) {
+      writer.uint32(48).int32(message.sort);
+    }
+    if (message.descending !== false) {
+      writer.uint32(56).bool(message.descending);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(64).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(74).string(message.pageToken);
+    }
+    if (message.trashed !== false) {
+      writer.uint32(80).bool(message.trashed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFilesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListFilesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.scope = reader.int32() as any;
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.folder = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.namePrefix = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.contentType = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.sort = reader.int32() as any;
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.descending = reader.bool();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.trashed = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListFilesRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      scope: isSet(object.scope) ? listScopeFromJSON(object.scope) : 0,
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+      namePrefix: isSet(object.namePrefix) ? globalThis.String(object.namePrefix) : "",
+      contentType: isSet(object.contentType) ? globalThis.String(object.contentType) : "",
+      sort: isSet(object.sort) ? fileSortFromJSON(object.sort) : 0,
+      descending: isSet(object.descending) ? globalThis.Boolean(object.descending) : false,
+      pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
+      pageToken: isSet(object.pageToken) ? globalThis.String(object.pageToken) : "",
+      trashed: isSet(object.trashed) ? globalThis.Boolean(object.trashed) : false,
+    };
+  },
+
+  toJSON(message: ListFilesRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.scope !== 0) {
+      obj.scope = listScopeToJSON(message.scope);
+    }
+    if (message.folder !== "") {
+      obj.folder = message.folder;
+    }
+    if (message.namePrefix !== "") {
+      obj.namePrefix = message.namePrefix;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.sort !== 0) {
+      obj.sort = fileSortToJSON(message.sort);
+    }
+    if (message.descending !== false) {
+      obj.descending = message.descending;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.trashed !== false) {
+      obj.trashed = message.trashed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListFilesRequest>, I>>(base?: I): ListFilesRequest {
+    return ListFilesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFilesRequest>, I>>(object: I): ListFilesRequest {
+    const message = createBaseListFilesRequest();
+    message.actorId = object.actorId ?? "";
+    message.scope = object.scope ?? 0;
+    message.folder = object.folder ?? "";
+    message.namePrefix = object.namePrefix ?? "";
+    message.contentType = object.contentType ?? "";
+    message.sort = object.sort ?? 0;
+    message.descending = object.descending ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.trashed = object.trashed ?? false;
+    return message;
+  },
+};
+
+function createBaseListFilesResponse(): ListFilesResponse {
+  return { files: [], nextPageToken: "" };
+}
+
+export const ListFilesResponse: MessageFns<ListFilesResponse> = {
+  encode(message: ListFilesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.files) {
+      FileRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFilesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListFilesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.files.push(FileRecord.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListFilesResponse {
+    return {
+      files: globalThis.Array.isArray(object?.files) ? object.files.map((e: any) => FileRecord.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken) ? globalThis.String(object.nextPageToken) : "",
+    };
+  },
+
+  toJSON(message: ListFilesResponse): unknown {
+    const obj: any = {};
+    if (message.files?.length) {
+      obj.files = message.files.map((e) => FileRecord.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListFilesResponse>, I>>(base?: I): ListFilesResponse {
+    return ListFilesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFilesResponse>, I>>(object: I): ListFilesResponse {
+    const message = createBaseListFilesResponse();
+    message.files = object.files?.map((e) => FileRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateFileRequest(): UpdateFileRequest {
+  return { actorId: "", fileId: "", name: undefined, folder: undefined, ifMatch: "", traceparent: "" };
+}
+
+export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
+  encode(message: UpdateFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.folder !== undefined) {
+      writer.uint32(34).string(message.folder);
+    }
+    if (message.ifMatch !== "") {
+      writer.uint32(42).string(message.ifMatch);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(50).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateFileRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.folder = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.ifMatch = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UpdateFileRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : undefined,
+      ifMatch: isSet(object.ifMatch) ? globalThis.String(object.ifMatch) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: UpdateFileRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.folder !== undefined) {
+      obj.folder = message.folder;
+    }
+    if (message.ifMatch !== "") {
+      obj.ifMatch = message.ifMatch;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateFileRequest>, I>>(base?: I): UpdateFileRequest {
+    return UpdateFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateFileRequest>, I>>(object: I): UpdateFileRequest {
+    const message = createBaseUpdateFileRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.name = object.name ?? undefined;
+    message.folder = object.folder ?? undefined;
+    message.ifMatch = object.ifMatch ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateFileResponse(): UpdateFileResponse {
+  return { file: undefined };
+}
+
+export const UpdateFileResponse: MessageFns<UpdateFileResponse> = {
+  encode(message: UpdateFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateFileResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.file = FileRecord.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UpdateFileResponse {
+    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+  },
+
+  toJSON(message: UpdateFileResponse): unknown {
+    const obj: any = {};
+    if (message.file !== undefined) {
+      obj.file = FileRecord.toJSON(message.file);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateFileResponse>, I>>(base?: I): UpdateFileResponse {
+    return UpdateFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateFileResponse>, I>>(object: I): UpdateFileResponse {
+    const message = createBaseUpdateFileResponse();
+    message.file = (object.file !== undefined && object.file !== null)
+      ? FileRecord.fromPartial(object.file)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRestoreFileRequest(): RestoreFileRequest {
+  return { actorId: "", fileId: "", traceparent: "" };
+}
+
+export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
+  encode(message: RestoreFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(26).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestoreFileRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestoreFileRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: RestoreFileRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreFileRequest>, I>>(base?: I): RestoreFileRequest {
+    return RestoreFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreFileRequest>, I>>(object: I): RestoreFileRequest {
+    const message = createBaseRestoreFileRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreFileResponse(): RestoreFileResponse {
+  return { file: undefined };
+}
+
+export const RestoreFileResponse: MessageFns<RestoreFileResponse> = {
+  encode(message: RestoreFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestoreFileResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.file = FileRecord.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestoreFileResponse {
+    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+  },
+
+  toJSON(message: RestoreFileResponse): unknown {
+    const obj: any = {};
+    if (message.file !== undefined) {
+      obj.file = FileRecord.toJSON(message.file);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreFileResponse>, I>>(base?: I): RestoreFileResponse {
+    return RestoreFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreFileResponse>, I>>(object: I): RestoreFileResponse {
+    const message = createBaseRestoreFileResponse();
+    message.file = (object.file !== undefined && object.file !== null)
+      ? FileRecord.fromPartial(object.file)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListVersionsRequest(): ListVersionsRequest {
+  return { actorId: "", fileId: "" };
+}
+
+export const ListVersionsRequest: MessageFns<ListVersionsRequest> = {
+  encode(message: ListVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVersionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVersionsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListVersionsRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+    };
+  },
+
+  toJSON(message: ListVersionsRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVersionsRequest>, I>>(base?: I): ListVersionsRequest {
+    return ListVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVersionsRequest>, I>>(object: I): ListVersionsRequest {
+    const message = createBaseListVersionsRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    return message;
+  },
+};
+
+function createBaseListVersionsResponse(): ListVersionsResponse {
+  return { versions: [] };
+}
+
+export const ListVersionsResponse: MessageFns<ListVersionsResponse> = {
+  encode(message: ListVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      FileVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVersionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVersionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.versions.push(FileVersion.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListVersionsResponse {
+    return {
+      versions: globalThis.Array.isArray(object?.versions)
+        ? object.versions.map((e: any) => FileVersion.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListVersionsResponse): unknown {
+    const obj: any = {};
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => FileVersion.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVersionsResponse>, I>>(base?: I): ListVersionsResponse {
+    return ListVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVersionsResponse>, I>>(object: I): ListVersionsResponse {
+    const message = createBaseListVersionsResponse();
+    message.versions = object.versions?.map((e) => FileVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetUsageRequest(): GetUsageRequest {
+  return { actorId: "" };
+}
+
+export const GetUsageRequest: MessageFns<GetUsageRequest> = {
+  encode(message: GetUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageRequest {
+    return { actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "" };
+  },
+
+  toJSON(message: GetUsageRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageRequest>, I>>(base?: I): GetUsageRequest {
+    return GetUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageRequest>, I>>(object: I): GetUsageRequest {
+    const message = createBaseGetUsageRequest();
+    message.actorId = object.actorId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUsageResponse(): GetUsageResponse {
+  return { bytesUsed: 0, fileCount: 0, maxBytes: 0, maxFiles: 0, maxFileSizeBytes: 0 };
+}
+
+export const GetUsageResponse: MessageFns<GetUsageResponse> = {
+  encode(message: GetUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytesUsed !== 0) {
+      writer.uint32(8).int64(message.bytesUsed);
+    }
+    if (message.fileCount !== 0) {
+      writer.uint32(16).int64(message.fileCount);
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(24).int64(message.maxBytes);
+    }
+    if (message.maxFiles !== 0) {
+      writer.uint32(32).int64(message.maxFiles);
+    }
+    if (message.maxFileSizeBytes !== 0) {
+      writer.uint32(40).int64(message.maxFileSizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.bytesUsed = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fileCount = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.maxBytes = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.maxFiles = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.maxFileSizeBytes = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageResponse {
+    return {
+      bytesUsed: isSet(object.bytesUsed) ? globalThis.Number(object.bytesUsed) : 0,
+      fileCount: isSet(object.fileCount) ? globalThis.Number(object.fileCount) : 0,
+      maxBytes: isSet(object.maxBytes) ? globalThis.Number(object.maxBytes) : 0,
+      maxFiles: isSet(object.maxFiles) ? globalThis.Number(object.maxFiles) : 0,
+      maxFileSizeBytes: isSet(object.maxFileSizeBytes) ? globalThis.Number(object.maxFileSizeBytes) : 0,
+    };
+  },
+
+  toJSON(message: GetUsageResponse): unknown {
+    const obj: any = {};
+    if (message.bytesUsed !== 0) {
+      obj.bytesUsed = Math.round(message.bytesUsed);
+    }
+    if (message.fileCount !== 0) {
+      obj.fileCount = Math.round(message.fileCount);
+    }
+    if (message.maxBytes !== 0) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
+    if (message.maxFiles !== 0) {
+      obj.maxFiles = Math.round(message.maxFiles);
+    }
+    if (message.maxFileSizeBytes !== 0) {
+      obj.maxFileSizeBytes = Math.round(message.maxFileSizeBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageResponse>, I>>(base?: I): GetUsageResponse {
+    return GetUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageResponse>, I>>(object: I): GetUsageResponse {
+    const message = createBaseGetUsageResponse();
+    message.bytesUsed = object.bytesUsed ?? 0;
+    message.fileCount = object.fileCount ?? 0;
+    message.maxBytes = object.maxBytes ?? 0;
+    message.maxFiles = object.maxFiles ?? 0;
+    message.maxFileSizeBytes = object.maxFileSizeBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseShare(): Share {
+  return {
+    id: "",
+    fileId: "",
+    granteeId: "",
+    permission: 0,
+    createdBy: "",
+    createdAt: undefined,
+    expiresAt: undefined,
+  };
+}
+
+export const Share: MessageFns<Share> = {
+  encode(message: Share, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.granteeId !== "") {
+      writer.uint32(26).string(message.granteeId);
+    }
+    if (message.permission !== 0) {
+      writer.uint32(32).int32(message.permission);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(42).string(message.createdBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Share {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseShare();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.granteeId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.permission = reader.int32() as any;
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Share {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      granteeId: isSet(object.granteeId) ? globalThis.String(object.granteeId) : "",
+      permission: isSet(object.permission) ? sharePermissionFromJSON(object.permission) : 0,
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+    };
+  },
+
+  toJSON(message: Share): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.granteeId !== "") {
+      obj.granteeId = message.granteeId;
+    }
+    if (message.permission !== 0) {
+      obj.permission = sharePermissionToJSON(message.permission);
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Share>, I>>(base?: I): Share {
+    return Share.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Share>, I>>(object: I): Share {
+    const message = createBaseShare();
+    message.id = object.id ?? "";
+    message.fileId = object.fileId ?? "";
+    message.granteeId = object.granteeId ?? "";
+    message.permission = object.permission ?? 0;
+    message.createdBy = object.createdBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateShareRequest(): CreateShareRequest {
+  return { actorId: "", fileId: "", granteeId: "", permission: 0, expiresAt: undefined, traceparent: "" };
+}
+
+export const CreateShareRequest: MessageFns<CreateShareRequest> = {
+  encode(message: CreateShareRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.granteeId !== "") {
+      writer.uint32(26).string(message.granteeId);
+    }
+    if (message.permission !== 0) {
+      writer.uint32(32).int32(message.permission);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(50).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateShareRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateShareRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.granteeId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.permission = reader.int32() as any;
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateShareRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      granteeId: isSet(object.granteeId) ? globalThis.String(object.granteeId) : "",
+      permission: isSet(object.permission) ? sharePermissionFromJSON(object.permission) : 0,
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: CreateShareRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.granteeId !== "") {
+      obj.granteeId = message.granteeId;
+    }
+    if (message.permission !== 0) {
+      obj.permission = sharePermissionToJSON(message.permission);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateShareRequest>, I>>(base?: I): CreateShareRequest {
+    return CreateShareRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateShareRequest>, I>>(object: I): CreateShareRequest {
+    const message = createBaseCreateShareRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.granteeId = object.granteeId ?? "";
+    message.permission = object.permission ?? 0;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateShareResponse(): CreateShareResponse {
+  return { share: undefined };
+}
+
+export const CreateShareResponse: MessageFns<CreateShareResponse> = {
+  encode(message: CreateShareResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.share !== undefined) {
+      Share.encode(message.share, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateShareResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateShareResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.share = Share.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateShareResponse {
+    return { share: isSet(object.share) ? Share.fromJSON(object.share) : undefined };
+  },
+
+  toJSON(message: CreateShareResponse): unknown {
+    const obj: any = {};
+    if (message.share !== undefined) {
+      obj.share = Share.toJSON(message.share);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateShareResponse>, I>>(base?: I): CreateShareResponse {
+    return CreateShareResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateShareResponse>, I>>(object: I): CreateShareResponse {
+    const message = createBaseCreateShareResponse();
+    message.share = (object.share !== undefined && object.share !== null) ? Share.fromPartial(object.share) : undefined;
+    return message;
+  },
+};
+
+function createBaseListSharesRequest(): ListSharesRequest {
+  return { actorId: "", fileId: "" };
+}
+
+export const ListSharesRequest: MessageFns<ListSharesRequest> = {
+  encode(message: ListSharesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSharesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListSharesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListSharesRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+    };
+  },
+
+  toJSON(message: ListSharesRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSharesRequest>, I>>(base?: I): ListSharesRequest {
+    return ListSharesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSharesRequest>, I>>(object: I): ListSharesRequest {
+    const message = createBaseListSharesRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    return message;
+  },
+};
+
+function createBaseListSharesResponse(): ListSharesResponse {
+  return { shares: [] };
+}
+
+export const ListSharesResponse: MessageFns<ListSharesResponse> = {
+  encode(message: ListSharesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.shares) {
+      Share.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSharesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListSharesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.shares.push(Share.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListSharesResponse {
+    return { shares: globalThis.Array.isArray(object?.shares) ? object.shares.map((e: any) => Share.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListSharesResponse): unknown {
+    const obj: any = {};
+    if (message.shares?.length) {
+      obj.shares = message.shares.map((e) => Share.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSharesResponse>, I>>(base?: I): ListSharesResponse {
+    return ListSharesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSharesResponse>, I>>(object: I): ListSharesResponse {
+    const message = createBaseListSharesResponse();
+    message.shares = object.shares?.map((e) => Share.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeShareRequest(): RevokeShareRequest {
+  return { actorId: "", fileId: "", shareId: "", traceparent: "" };
+}
+
+export const RevokeShareRequest: MessageFns<RevokeShareRequest> = {
+  encode(message: RevokeShareRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.shareId !== "") {
+      writer.uint32(26).string(message.shareId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeShareRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeShareRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.shareId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokeShareRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      shareId: isSet(object.shareId) ? globalThis.String(object.shareId) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: RevokeShareRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.shareId !== "") {
+      obj.shareId = message.shareId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeShareRequest>, I>>(base?: I): RevokeShareRequest {
+    return RevokeShareRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeShareRequest>, I>>(object: I): RevokeShareRequest {
+    const message = createBaseRevokeShareRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.shareId = object.shareId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeShareResponse(): RevokeShareResponse {
+  return {};
+}
+
+export const RevokeShareResponse: MessageFns<RevokeShareResponse> = {
+  encode(_: RevokeShareResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeShareResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeShareResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RevokeShareResponse {
+    return {};
+  },
+
+  toJSON(_: RevokeShareResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeShareResponse>, I>>(base?: I): RevokeShareResponse {
+    return RevokeShareResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeShareResponse>, I>>(_: I): RevokeShareResponse {
+    const message = createBaseRevokeShareResponse();
+    return message;
+  },
+};
+
+function createBaseCreateLinkRequest(): CreateLinkRequest {
+  return { actorId: "", fileId: "", version: 0, expiresAt: undefined, traceparent: "" };
+}
+
+export const CreateLinkRequest: MessageFns<CreateLinkRequest> = {
+  encode(message: CreateLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).int32(message.version);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateLinkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateLinkRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: CreateLinkRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLinkRequest>, I>>(base?: I): CreateLinkRequest {
+    return CreateLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLinkRequest>, I>>(object: I): CreateLinkRequest {
+    const message = createBaseCreateLinkRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.version = object.version ?? 0;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateLinkResponse(): CreateLinkResponse {
+  return { link: undefined, token: "" };
+}
+
+export const CreateLinkResponse: MessageFns<CreateLinkResponse> = {
+  encode(message: CreateLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      Link.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateLinkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.link = Link.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.token = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateLinkResponse {
+    return {
+      link: isSet(object.link) ? Link.fromJSON(object.link) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: CreateLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = Link.toJSON(message.link);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLinkResponse>, I>>(base?: I): CreateLinkResponse {
+    return CreateLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLinkResponse>, I>>(object: I): CreateLinkResponse {
+    const message = createBaseCreateLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? Link.fromPartial(object.link) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseListLinksRequest(): ListLinksRequest {
+  return { actorId: "", fileId: "" };
+}
+
+export const ListLinksRequest: MessageFns<ListLinksRequest> = {
+  encode(message: ListLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListLinksRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListLinksRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+    };
+  },
+
+  toJSON(message: ListLinksRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksRequest>, I>>(base?: I): ListLinksRequest {
+    return ListLinksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksRequest>, I>>(object: I): ListLinksRequest {
+    const message = createBaseListLinksRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    return message;
+  },
+};
+
+function createBaseListLinksResponse(): ListLinksResponse {
+  return { links: [] };
+}
+
+export const ListLinksResponse: MessageFns<ListLinksResponse> = {
+  encode(message: ListLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      Link.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListLinksResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.links.push(Link.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListLinksResponse {
+    return { links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => Link.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => Link.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksResponse>, I>>(base?: I): ListLinksResponse {
+    return ListLinksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksResponse>, I>>(object: I): ListLinksResponse {
+    const message = createBaseListLinksResponse();
+    message.links = object.links?.map((e) => Link.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeLinkRequest(): RevokeLinkRequest {
+  return { actorId: "", fileId: "", linkId: "", traceparent: "" };
+}
+
+export const RevokeLinkRequest: MessageFns<RevokeLinkRequest> = {
+  encode(message: RevokeLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(18).string(message.fileId);
+    }
+    if (message.linkId !== "") {
+      writer.uint32(26).string(message.linkId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeLinkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.linkId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokeLinkRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      linkId: isSet(object.linkId) ? globalThis.String(object.linkId) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: RevokeLinkRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeLinkRequest>, I>>(base?: I): RevokeLinkRequest {
+    return RevokeLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeLinkRequest>, I>>(object: I): RevokeLinkRequest {
+    const message = createBaseRevokeLinkRequest();
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.linkId = object.linkId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeLinkResponse(): RevokeLinkResponse {
+  return {};
+}
+
+export const RevokeLinkResponse: MessageFns<RevokeLinkResponse> = {
+  encode(_: RevokeLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeLinkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RevokeLinkResponse {
+    return {};
+  },
+
+  toJSON(_: RevokeLinkResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeLinkResponse>, I>>(base?: I): RevokeLinkResponse {
+    return RevokeLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeLinkResponse>, I>>(_: I): RevokeLinkResponse {
+    const message = createBaseRevokeLinkResponse();
+    return message;
+  },
+};
+
+/**
+ * FileService is the gateway's single entry to files: it authorizes every request with the
+ * policy service (deny by default), keeps bytes in the object store (streamed in chunks,
+ * never buffered whole, hashed on the fly) and records them with the metadata service.
+ */
 export type FileServiceService = typeof FileServiceService;
 export const FileServiceService = {
   /** UploadFile streams a file: the first message carries the header, the rest carry chunks. */
@@ -692,7 +3743,7 @@ export const FileServiceService = {
     responseSerialize: (value: UploadFileResponse): Buffer => Buffer.from(UploadFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UploadFileResponse => UploadFileResponse.decode(value),
   },
-  /** DownloadFile streams a file's bytes, optionally a byte range. */
+  /** DownloadFile streams a file's bytes: first a header, then chunks. */
   downloadFile: {
     path: "/coffer.file.v1.FileService/DownloadFile",
     requestStream: false,
@@ -703,7 +3754,7 @@ export const FileServiceService = {
       Buffer.from(DownloadFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadFileResponse => DownloadFileResponse.decode(value),
   },
-  /** DeleteFile removes a file's bytes and record. */
+  /** DeleteFile moves a file to the trash, or purges it. */
   deleteFile: {
     path: "/coffer.file.v1.FileService/DeleteFile",
     requestStream: false,
@@ -713,15 +3764,160 @@ export const FileServiceService = {
     responseSerialize: (value: DeleteFileResponse): Buffer => Buffer.from(DeleteFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteFileResponse => DeleteFileResponse.decode(value),
   },
+  /** GetFile returns a file's record and what the actor may do with it. */
+  getFile: {
+    path: "/coffer.file.v1.FileService/GetFile",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetFileRequest): Buffer => Buffer.from(GetFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFileRequest => GetFileRequest.decode(value),
+    responseSerialize: (value: GetFileResponse): Buffer => Buffer.from(GetFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetFileResponse => GetFileResponse.decode(value),
+  },
+  /** ListFiles lists the actor's files and the files shared with them. */
+  listFiles: {
+    path: "/coffer.file.v1.FileService/ListFiles",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListFilesRequest): Buffer => Buffer.from(ListFilesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFilesRequest => ListFilesRequest.decode(value),
+    responseSerialize: (value: ListFilesResponse): Buffer => Buffer.from(ListFilesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFilesResponse => ListFilesResponse.decode(value),
+  },
+  /** UpdateFile renames or moves a file. */
+  updateFile: {
+    path: "/coffer.file.v1.FileService/UpdateFile",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: UpdateFileRequest): Buffer => Buffer.from(UpdateFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateFileRequest => UpdateFileRequest.decode(value),
+    responseSerialize: (value: UpdateFileResponse): Buffer => Buffer.from(UpdateFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateFileResponse => UpdateFileResponse.decode(value),
+  },
+  /** RestoreFile takes a file out of the trash. */
+  restoreFile: {
+    path: "/coffer.file.v1.FileService/RestoreFile",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RestoreFileRequest): Buffer => Buffer.from(RestoreFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestoreFileRequest => RestoreFileRequest.decode(value),
+    responseSerialize: (value: RestoreFileResponse): Buffer => Buffer.from(RestoreFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestoreFileResponse => RestoreFileResponse.decode(value),
+  },
+  /** ListVersions lists a file's versions. */
+  listVersions: {
+    path: "/coffer.file.v1.FileService/ListVersions",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListVersionsRequest): Buffer => Buffer.from(ListVersionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListVersionsRequest => ListVersionsRequest.decode(value),
+    responseSerialize: (value: ListVersionsResponse): Buffer =>
+      Buffer.from(ListVersionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListVersionsResponse => ListVersionsResponse.decode(value),
+  },
+  /** GetUsage returns the actor's storage use and quota. */
+  getUsage: {
+    path: "/coffer.file.v1.FileService/GetUsage",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetUsageRequest): Buffer => Buffer.from(GetUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUsageRequest => GetUsageRequest.decode(value),
+    responseSerialize: (value: GetUsageResponse): Buffer => Buffer.from(GetUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUsageResponse => GetUsageResponse.decode(value),
+  },
+  /** CreateShare grants another user read or read-write access to a file. */
+  createShare: {
+    path: "/coffer.file.v1.FileService/CreateShare",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateShareRequest): Buffer => Buffer.from(CreateShareRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateShareRequest => CreateShareRequest.decode(value),
+    responseSerialize: (value: CreateShareResponse): Buffer => Buffer.from(CreateShareResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateShareResponse => CreateShareResponse.decode(value),
+  },
+  /** ListShares lists a file's shares. */
+  listShares: {
+    path: "/coffer.file.v1.FileService/ListShares",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListSharesRequest): Buffer => Buffer.from(ListSharesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSharesRequest => ListSharesRequest.decode(value),
+    responseSerialize: (value: ListSharesResponse): Buffer => Buffer.from(ListSharesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSharesResponse => ListSharesResponse.decode(value),
+  },
+  /** RevokeShare removes a share. */
+  revokeShare: {
+    path: "/coffer.file.v1.FileService/RevokeShare",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RevokeShareRequest): Buffer => Buffer.from(RevokeShareRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeShareRequest => RevokeShareRequest.decode(value),
+    responseSerialize: (value: RevokeShareResponse): Buffer => Buffer.from(RevokeShareResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeShareResponse => RevokeShareResponse.decode(value),
+  },
+  /** CreateLink issues a signed, expiring share link. */
+  createLink: {
+    path: "/coffer.file.v1.FileService/CreateLink",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateLinkRequest): Buffer => Buffer.from(CreateLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateLinkRequest => CreateLinkRequest.decode(value),
+    responseSerialize: (value: CreateLinkResponse): Buffer => Buffer.from(CreateLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateLinkResponse => CreateLinkResponse.decode(value),
+  },
+  /** ListLinks lists a file's live share links. */
+  listLinks: {
+    path: "/coffer.file.v1.FileService/ListLinks",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListLinksRequest): Buffer => Buffer.from(ListLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLinksRequest => ListLinksRequest.decode(value),
+    responseSerialize: (value: ListLinksResponse): Buffer => Buffer.from(ListLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLinksResponse => ListLinksResponse.decode(value),
+  },
+  /** RevokeLink revokes a share link. */
+  revokeLink: {
+    path: "/coffer.file.v1.FileService/RevokeLink",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RevokeLinkRequest): Buffer => Buffer.from(RevokeLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeLinkRequest => RevokeLinkRequest.decode(value),
+    responseSerialize: (value: RevokeLinkResponse): Buffer => Buffer.from(RevokeLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeLinkResponse => RevokeLinkResponse.decode(value),
+  },
 } as const;
 
 export interface FileServiceServer extends UntypedServiceImplementation {
   /** UploadFile streams a file: the first message carries the header, the rest carry chunks. */
   uploadFile: handleClientStreamingCall<UploadFileRequest, UploadFileResponse>;
-  /** DownloadFile streams a file's bytes, optionally a byte range. */
+  /** DownloadFile streams a file's bytes: first a header, then chunks. */
   downloadFile: handleServerStreamingCall<DownloadFileRequest, DownloadFileResponse>;
-  /** DeleteFile removes a file's bytes and record. */
+  /** DeleteFile moves a file to the trash, or purges it. */
   deleteFile: handleUnaryCall<DeleteFileRequest, DeleteFileResponse>;
+  /** GetFile returns a file's record and what the actor may do with it. */
+  getFile: handleUnaryCall<GetFileRequest, GetFileResponse>;
+  /** ListFiles lists the actor's files and the files shared with them. */
+  listFiles: handleUnaryCall<ListFilesRequest, ListFilesResponse>;
+  /** UpdateFile renames or moves a file. */
+  updateFile: handleUnaryCall<UpdateFileRequest, UpdateFileResponse>;
+  /** RestoreFile takes a file out of the trash. */
+  restoreFile: handleUnaryCall<RestoreFileRequest, RestoreFileResponse>;
+  /** ListVersions lists a file's versions. */
+  listVersions: handleUnaryCall<ListVersionsRequest, ListVersionsResponse>;
+  /** GetUsage returns the actor's storage use and quota. */
+  getUsage: handleUnaryCall<GetUsageRequest, GetUsageResponse>;
+  /** CreateShare grants another user read or read-write access to a file. */
+  createShare: handleUnaryCall<CreateShareRequest, CreateShareResponse>;
+  /** ListShares lists a file's shares. */
+  listShares: handleUnaryCall<ListSharesRequest, ListSharesResponse>;
+  /** RevokeShare removes a share. */
+  revokeShare: handleUnaryCall<RevokeShareRequest, RevokeShareResponse>;
+  /** CreateLink issues a signed, expiring share link. */
+  createLink: handleUnaryCall<CreateLinkRequest, CreateLinkResponse>;
+  /** ListLinks lists a file's live share links. */
+  listLinks: handleUnaryCall<ListLinksRequest, ListLinksResponse>;
+  /** RevokeLink revokes a share link. */
+  revokeLink: handleUnaryCall<RevokeLinkRequest, RevokeLinkResponse>;
 }
 
 export interface FileServiceClient extends Client {
@@ -742,7 +3938,7 @@ export interface FileServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UploadFileResponse) => void,
   ): ClientWritableStream<UploadFileRequest>;
-  /** DownloadFile streams a file's bytes, optionally a byte range. */
+  /** DownloadFile streams a file's bytes: first a header, then chunks. */
   downloadFile(
     request: DownloadFileRequest,
     options?: Partial<CallOptions>,
@@ -752,7 +3948,7 @@ export interface FileServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DownloadFileResponse>;
-  /** DeleteFile removes a file's bytes and record. */
+  /** DeleteFile moves a file to the trash, or purges it. */
   deleteFile(
     request: DeleteFileRequest,
     callback: (error: ServiceError | null, response: DeleteFileResponse) => void,
@@ -767,6 +3963,198 @@ export interface FileServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteFileResponse) => void,
+  ): ClientUnaryCall;
+  /** GetFile returns a file's record and what the actor may do with it. */
+  getFile(
+    request: GetFileRequest,
+    callback: (error: ServiceError | null, response: GetFileResponse) => void,
+  ): ClientUnaryCall;
+  getFile(
+    request: GetFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetFileResponse) => void,
+  ): ClientUnaryCall;
+  getFile(
+    request: GetFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetFileResponse) => void,
+  ): ClientUnaryCall;
+  /** ListFiles lists the actor's files and the files shared with them. */
+  listFiles(
+    request: ListFilesRequest,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  listFiles(
+    request: ListFilesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  listFiles(
+    request: ListFilesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  /** UpdateFile renames or moves a file. */
+  updateFile(
+    request: UpdateFileRequest,
+    callback: (error: ServiceError | null, response: UpdateFileResponse) => void,
+  ): ClientUnaryCall;
+  updateFile(
+    request: UpdateFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateFileResponse) => void,
+  ): ClientUnaryCall;
+  updateFile(
+    request: UpdateFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateFileResponse) => void,
+  ): ClientUnaryCall;
+  /** RestoreFile takes a file out of the trash. */
+  restoreFile(
+    request: RestoreFileRequest,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  restoreFile(
+    request: RestoreFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  restoreFile(
+    request: RestoreFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  /** ListVersions lists a file's versions. */
+  listVersions(
+    request: ListVersionsRequest,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listVersions(
+    request: ListVersionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listVersions(
+    request: ListVersionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  /** GetUsage returns the actor's storage use and quota. */
+  getUsage(
+    request: GetUsageRequest,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  /** CreateShare grants another user read or read-write access to a file. */
+  createShare(
+    request: CreateShareRequest,
+    callback: (error: ServiceError | null, response: CreateShareResponse) => void,
+  ): ClientUnaryCall;
+  createShare(
+    request: CreateShareRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateShareResponse) => void,
+  ): ClientUnaryCall;
+  createShare(
+    request: CreateShareRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateShareResponse) => void,
+  ): ClientUnaryCall;
+  /** ListShares lists a file's shares. */
+  listShares(
+    request: ListSharesRequest,
+    callback: (error: ServiceError | null, response: ListSharesResponse) => void,
+  ): ClientUnaryCall;
+  listShares(
+    request: ListSharesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSharesResponse) => void,
+  ): ClientUnaryCall;
+  listShares(
+    request: ListSharesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSharesResponse) => void,
+  ): ClientUnaryCall;
+  /** RevokeShare removes a share. */
+  revokeShare(
+    request: RevokeShareRequest,
+    callback: (error: ServiceError | null, response: RevokeShareResponse) => void,
+  ): ClientUnaryCall;
+  revokeShare(
+    request: RevokeShareRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeShareResponse) => void,
+  ): ClientUnaryCall;
+  revokeShare(
+    request: RevokeShareRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeShareResponse) => void,
+  ): ClientUnaryCall;
+  /** CreateLink issues a signed, expiring share link. */
+  createLink(
+    request: CreateLinkRequest,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  createLink(
+    request: CreateLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  createLink(
+    request: CreateLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** ListLinks lists a file's live share links. */
+  listLinks(
+    request: ListLinksRequest,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  /** RevokeLink revokes a share link. */
+  revokeLink(
+    request: RevokeLinkRequest,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeLink(
+    request: RevokeLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeLink(
+    request: RevokeLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -799,6 +4187,28 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -24,11 +24,60 @@ import { Timestamp } from "../../../google/protobuf/timestamp.generated.js";
 
 export const protobufPackage = "coffer.metadata.v1";
 
+export enum FileSort {
+  FILE_SORT_UNSPECIFIED = 0,
+  FILE_SORT_NAME = 1,
+  FILE_SORT_SIZE = 2,
+  FILE_SORT_UPDATED_AT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function fileSortFromJSON(object: any): FileSort {
+  switch (object) {
+    case 0:
+    case "FILE_SORT_UNSPECIFIED":
+      return FileSort.FILE_SORT_UNSPECIFIED;
+    case 1:
+    case "FILE_SORT_NAME":
+      return FileSort.FILE_SORT_NAME;
+    case 2:
+    case "FILE_SORT_SIZE":
+      return FileSort.FILE_SORT_SIZE;
+    case 3:
+    case "FILE_SORT_UPDATED_AT":
+      return FileSort.FILE_SORT_UPDATED_AT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FileSort.UNRECOGNIZED;
+  }
+}
+
+export function fileSortToJSON(object: FileSort): string {
+  switch (object) {
+    case FileSort.FILE_SORT_UNSPECIFIED:
+      return "FILE_SORT_UNSPECIFIED";
+    case FileSort.FILE_SORT_NAME:
+      return "FILE_SORT_NAME";
+    case FileSort.FILE_SORT_SIZE:
+      return "FILE_SORT_SIZE";
+    case FileSort.FILE_SORT_UPDATED_AT:
+      return "FILE_SORT_UPDATED_AT";
+    case FileSort.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface FileRecord {
   id: string;
   ownerId: string;
   name: string;
   folder: string;
+  /**
+   * The fields 5 to 12 describe the version this record carries (the current one unless a
+   * specific version was asked for).
+   */
   sizeBytes: number;
   declaredContentType: string;
   sniffedContentType: string;
@@ -41,19 +90,75 @@ export interface FileRecord {
   version: number;
   createdAt: Date | undefined;
   updatedAt: Date | undefined;
-  deletedAt: Date | undefined;
+  deletedAt:
+    | Date
+    | undefined;
+  /** Set when this version's bytes failed verification (never served again). */
+  quarantinedAt:
+    | Date
+    | undefined;
+  /** How many versions the file has. */
+  versionCount: number;
+}
+
+/** One stored version of a file. */
+export interface FileVersion {
+  fileId: string;
+  version: number;
+  sizeBytes: number;
+  declaredContentType: string;
+  sniffedContentType: string;
+  sha256: string;
+  hmacSha256: string;
+  hmacKeyId: string;
+  storageKey: string;
+  /** Who uploaded this version (the owner or a write grantee). */
+  createdBy: string;
+  createdAt: Date | undefined;
+  quarantinedAt: Date | undefined;
+}
+
+/** Limits applied by CreateFile inside its transaction (0 = unlimited). */
+export interface Quota {
+  maxBytes: number;
+  maxFiles: number;
 }
 
 export interface CreateFileRequest {
-  file: FileRecord | undefined;
+  /**
+   * owner_id, name, folder and the version fields (5 to 11) are used; id, version and
+   * timestamps are assigned by the service.
+   */
+  file:
+    | FileRecord
+    | undefined;
+  /** The uploader: the owner, or a write grantee adding a version to file_id. */
+  actorId: string;
+  /** Add a version to this existing file instead of resolving owner/folder/name. */
+  fileId: string;
+  /** Refuse (ALREADY_EXISTS) rather than add a version when the name is taken. */
+  ifAbsent: boolean;
+  quota:
+    | Quota
+    | undefined;
+  /** W3C traceparent of the request, recorded in the event. */
+  traceparent: string;
 }
 
 export interface CreateFileResponse {
-  file: FileRecord | undefined;
+  file:
+    | FileRecord
+    | undefined;
+  /** True when a new file was created, false when a version was added. */
+  created: boolean;
 }
 
 export interface GetFileRequest {
   id: string;
+  /** 0 = the current version. */
+  version: number;
+  /** Also return a trashed file (the owner sees their trash). */
+  includeDeleted: boolean;
 }
 
 export interface GetFileResponse {
@@ -62,9 +167,24 @@ export interface GetFileResponse {
 
 export interface ListFilesRequest {
   ownerId: string;
+  /** Only files directly in this folder when set. */
   folder: string;
   pageSize: number;
   pageToken: string;
+  /**
+   * Files of other owners the caller may read (from the policy service), listed with the
+   * owner's own files.
+   */
+  sharedFileIds: string[];
+  /** Include the owner's own files (false lists only shared_file_ids). */
+  includeOwned: boolean;
+  namePrefix: string;
+  /** `type/subtype` or `type/*`, matched against the sniffed type. */
+  contentType: string;
+  sort: FileSort;
+  descending: boolean;
+  /** List the owner's trash instead of live files. */
+  trashed: boolean;
 }
 
 export interface ListFilesResponse {
@@ -76,6 +196,8 @@ export interface UpdateFileRequest {
   id: string;
   name?: string | undefined;
   folder?: string | undefined;
+  actorId: string;
+  traceparent: string;
 }
 
 export interface UpdateFileResponse {
@@ -84,9 +206,73 @@ export interface UpdateFileResponse {
 
 export interface DeleteFileRequest {
   id: string;
+  actorId: string;
+  /** Remove the file and every version for good (trashed or not). */
+  purge: boolean;
+  traceparent: string;
 }
 
 export interface DeleteFileResponse {
+  /** On purge: the storage keys whose objects the caller must now delete. */
+  purgedStorageKeys: string[];
+}
+
+export interface RestoreFileRequest {
+  id: string;
+  actorId: string;
+  traceparent: string;
+}
+
+export interface RestoreFileResponse {
+  file: FileRecord | undefined;
+}
+
+export interface ListVersionsRequest {
+  fileId: string;
+}
+
+export interface ListVersionsResponse {
+  versions: FileVersion[];
+}
+
+export interface GetUsageRequest {
+  ownerId: string;
+}
+
+export interface GetUsageResponse {
+  bytesUsed: number;
+  fileCount: number;
+}
+
+export interface QuarantineFileRequest {
+  fileId: string;
+  version: number;
+  /** What failed, e.g. "sha256 mismatch on read"; recorded in the integrity.failed event. */
+  reason: string;
+  /** "read" or "scrub". */
+  detectedBy: string;
+  traceparent: string;
+}
+
+export interface QuarantineFileResponse {
+}
+
+export interface FindUnreferencedKeysRequest {
+  storageKeys: string[];
+}
+
+export interface FindUnreferencedKeysResponse {
+  storageKeys: string[];
+}
+
+export interface ScanVersionsRequest {
+  /** Storage key to continue after ('' = from the start). */
+  afterStorageKey: string;
+  pageSize: number;
+}
+
+export interface ScanVersionsResponse {
+  versions: FileVersion[];
 }
 
 function createBaseFileRecord(): FileRecord {
@@ -106,6 +292,8 @@ function createBaseFileRecord(): FileRecord {
     createdAt: undefined,
     updatedAt: undefined,
     deletedAt: undefined,
+    quarantinedAt: undefined,
+    versionCount: 0,
   };
 }
 
@@ -155,6 +343,12 @@ export const FileRecord: MessageFns<FileRecord> = {
     }
     if (message.deletedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.deletedAt), writer.uint32(122).fork()).join();
+    }
+    if (message.quarantinedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.quarantinedAt), writer.uint32(130).fork()).join();
+    }
+    if (message.versionCount !== 0) {
+      writer.uint32(136).int32(message.versionCount);
     }
     return writer;
   },
@@ -286,6 +480,22 @@ export const FileRecord: MessageFns<FileRecord> = {
           message.deletedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
           continue;
         }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.quarantinedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 17: {
+          if (tag !== 136) {
+            break;
+          }
+
+          message.versionCount = reader.int32();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -312,6 +522,8 @@ export const FileRecord: MessageFns<FileRecord> = {
       createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
       updatedAt: isSet(object.updatedAt) ? fromJsonTimestamp(object.updatedAt) : undefined,
       deletedAt: isSet(object.deletedAt) ? fromJsonTimestamp(object.deletedAt) : undefined,
+      quarantinedAt: isSet(object.quarantinedAt) ? fromJsonTimestamp(object.quarantinedAt) : undefined,
+      versionCount: isSet(object.versionCount) ? globalThis.Number(object.versionCount) : 0,
     };
   },
 
@@ -362,6 +574,12 @@ export const FileRecord: MessageFns<FileRecord> = {
     if (message.deletedAt !== undefined) {
       obj.deletedAt = message.deletedAt.toISOString();
     }
+    if (message.quarantinedAt !== undefined) {
+      obj.quarantinedAt = message.quarantinedAt.toISOString();
+    }
+    if (message.versionCount !== 0) {
+      obj.versionCount = Math.round(message.versionCount);
+    }
     return obj;
   },
 
@@ -385,18 +603,360 @@ export const FileRecord: MessageFns<FileRecord> = {
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
     message.deletedAt = object.deletedAt ?? undefined;
+    message.quarantinedAt = object.quarantinedAt ?? undefined;
+    message.versionCount = object.versionCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseFileVersion(): FileVersion {
+  return {
+    fileId: "",
+    version: 0,
+    sizeBytes: 0,
+    declaredContentType: "",
+    sniffedContentType: "",
+    sha256: "",
+    hmacSha256: "",
+    hmacKeyId: "",
+    storageKey: "",
+    createdBy: "",
+    createdAt: undefined,
+    quarantinedAt: undefined,
+  };
+}
+
+export const FileVersion: MessageFns<FileVersion> = {
+  encode(message: FileVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).int64(message.sizeBytes);
+    }
+    if (message.declaredContentType !== "") {
+      writer.uint32(34).string(message.declaredContentType);
+    }
+    if (message.sniffedContentType !== "") {
+      writer.uint32(42).string(message.sniffedContentType);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(50).string(message.sha256);
+    }
+    if (message.hmacSha256 !== "") {
+      writer.uint32(58).string(message.hmacSha256);
+    }
+    if (message.hmacKeyId !== "") {
+      writer.uint32(66).string(message.hmacKeyId);
+    }
+    if (message.storageKey !== "") {
+      writer.uint32(74).string(message.storageKey);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(82).string(message.createdBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(90).fork()).join();
+    }
+    if (message.quarantinedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.quarantinedAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FileVersion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFileVersion();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.sizeBytes = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.declaredContentType = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.sniffedContentType = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.sha256 = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.hmacSha256 = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.hmacKeyId = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.storageKey = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.quarantinedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FileVersion {
+    return {
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      sizeBytes: isSet(object.sizeBytes) ? globalThis.Number(object.sizeBytes) : 0,
+      declaredContentType: isSet(object.declaredContentType) ? globalThis.String(object.declaredContentType) : "",
+      sniffedContentType: isSet(object.sniffedContentType) ? globalThis.String(object.sniffedContentType) : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      hmacSha256: isSet(object.hmacSha256) ? globalThis.String(object.hmacSha256) : "",
+      hmacKeyId: isSet(object.hmacKeyId) ? globalThis.String(object.hmacKeyId) : "",
+      storageKey: isSet(object.storageKey) ? globalThis.String(object.storageKey) : "",
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      quarantinedAt: isSet(object.quarantinedAt) ? fromJsonTimestamp(object.quarantinedAt) : undefined,
+    };
+  },
+
+  toJSON(message: FileVersion): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.declaredContentType !== "") {
+      obj.declaredContentType = message.declaredContentType;
+    }
+    if (message.sniffedContentType !== "") {
+      obj.sniffedContentType = message.sniffedContentType;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.hmacSha256 !== "") {
+      obj.hmacSha256 = message.hmacSha256;
+    }
+    if (message.hmacKeyId !== "") {
+      obj.hmacKeyId = message.hmacKeyId;
+    }
+    if (message.storageKey !== "") {
+      obj.storageKey = message.storageKey;
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.quarantinedAt !== undefined) {
+      obj.quarantinedAt = message.quarantinedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FileVersion>, I>>(base?: I): FileVersion {
+    return FileVersion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FileVersion>, I>>(object: I): FileVersion {
+    const message = createBaseFileVersion();
+    message.fileId = object.fileId ?? "";
+    message.version = object.version ?? 0;
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.declaredContentType = object.declaredContentType ?? "";
+    message.sniffedContentType = object.sniffedContentType ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.hmacSha256 = object.hmacSha256 ?? "";
+    message.hmacKeyId = object.hmacKeyId ?? "";
+    message.storageKey = object.storageKey ?? "";
+    message.createdBy = object.createdBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.quarantinedAt = object.quarantinedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseQuota(): Quota {
+  return { maxBytes: 0, maxFiles: 0 };
+}
+
+export const Quota: MessageFns<Quota> = {
+  encode(message: Quota, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxBytes !== 0) {
+      writer.uint32(8).int64(message.maxBytes);
+    }
+    if (message.maxFiles !== 0) {
+      writer.uint32(16).int64(message.maxFiles);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Quota {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseQuota();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.maxBytes = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.maxFiles = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Quota {
+    return {
+      maxBytes: isSet(object.maxBytes) ? globalThis.Number(object.maxBytes) : 0,
+      maxFiles: isSet(object.maxFiles) ? globalThis.Number(object.maxFiles) : 0,
+    };
+  },
+
+  toJSON(message: Quota): unknown {
+    const obj: any = {};
+    if (message.maxBytes !== 0) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
+    if (message.maxFiles !== 0) {
+      obj.maxFiles = Math.round(message.maxFiles);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Quota>, I>>(base?: I): Quota {
+    return Quota.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Quota>, I>>(object: I): Quota {
+    const message = createBaseQuota();
+    message.maxBytes = object.maxBytes ?? 0;
+    message.maxFiles = object.maxFiles ?? 0;
     return message;
   },
 };
 
 function createBaseCreateFileRequest(): CreateFileRequest {
-  return { file: undefined };
+  return { file: undefined, actorId: "", fileId: "", ifAbsent: false, quota: undefined, traceparent: "" };
 }
 
 export const CreateFileRequest: MessageFns<CreateFileRequest> = {
   encode(message: CreateFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.file !== undefined) {
       FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(26).string(message.fileId);
+    }
+    if (message.ifAbsent !== false) {
+      writer.uint32(32).bool(message.ifAbsent);
+    }
+    if (message.quota !== undefined) {
+      Quota.encode(message.quota, writer.uint32(42).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(50).string(message.traceparent);
     }
     return writer;
   },
@@ -416,6 +976,46 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
           message.file = FileRecord.decode(reader, reader.uint32());
           continue;
         }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.ifAbsent = reader.bool();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.quota = Quota.decode(reader, reader.uint32());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -426,13 +1026,35 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
   },
 
   fromJSON(object: any): CreateFileRequest {
-    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+    return {
+      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      ifAbsent: isSet(object.ifAbsent) ? globalThis.Boolean(object.ifAbsent) : false,
+      quota: isSet(object.quota) ? Quota.fromJSON(object.quota) : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
   },
 
   toJSON(message: CreateFileRequest): unknown {
     const obj: any = {};
     if (message.file !== undefined) {
       obj.file = FileRecord.toJSON(message.file);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.ifAbsent !== false) {
+      obj.ifAbsent = message.ifAbsent;
+    }
+    if (message.quota !== undefined) {
+      obj.quota = Quota.toJSON(message.quota);
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
     }
     return obj;
   },
@@ -445,18 +1067,26 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
     message.file = (object.file !== undefined && object.file !== null)
       ? FileRecord.fromPartial(object.file)
       : undefined;
+    message.actorId = object.actorId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.ifAbsent = object.ifAbsent ?? false;
+    message.quota = (object.quota !== undefined && object.quota !== null) ? Quota.fromPartial(object.quota) : undefined;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
 
 function createBaseCreateFileResponse(): CreateFileResponse {
-  return { file: undefined };
+  return { file: undefined, created: false };
 }
 
 export const CreateFileResponse: MessageFns<CreateFileResponse> = {
   encode(message: CreateFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.file !== undefined) {
       FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(16).bool(message.created);
     }
     return writer;
   },
@@ -476,6 +1106,14 @@ export const CreateFileResponse: MessageFns<CreateFileResponse> = {
           message.file = FileRecord.decode(reader, reader.uint32());
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.created = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -486,13 +1124,19 @@ export const CreateFileResponse: MessageFns<CreateFileResponse> = {
   },
 
   fromJSON(object: any): CreateFileResponse {
-    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+    return {
+      file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+    };
   },
 
   toJSON(message: CreateFileResponse): unknown {
     const obj: any = {};
     if (message.file !== undefined) {
       obj.file = FileRecord.toJSON(message.file);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
     }
     return obj;
   },
@@ -505,18 +1149,25 @@ export const CreateFileResponse: MessageFns<CreateFileResponse> = {
     message.file = (object.file !== undefined && object.file !== null)
       ? FileRecord.fromPartial(object.file)
       : undefined;
+    message.created = object.created ?? false;
     return message;
   },
 };
 
 function createBaseGetFileRequest(): GetFileRequest {
-  return { id: "" };
+  return { id: "", version: 0, includeDeleted: false };
 }
 
 export const GetFileRequest: MessageFns<GetFileRequest> = {
   encode(message: GetFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.includeDeleted !== false) {
+      writer.uint32(24).bool(message.includeDeleted);
     }
     return writer;
   },
@@ -536,6 +1187,22 @@ export const GetFileRequest: MessageFns<GetFileRequest> = {
           message.id = reader.string();
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.includeDeleted = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -546,13 +1213,23 @@ export const GetFileRequest: MessageFns<GetFileRequest> = {
   },
 
   fromJSON(object: any): GetFileRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      includeDeleted: isSet(object.includeDeleted) ? globalThis.Boolean(object.includeDeleted) : false,
+    };
   },
 
   toJSON(message: GetFileRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.includeDeleted !== false) {
+      obj.includeDeleted = message.includeDeleted;
     }
     return obj;
   },
@@ -563,6 +1240,8 @@ export const GetFileRequest: MessageFns<GetFileRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetFileRequest>, I>>(object: I): GetFileRequest {
     const message = createBaseGetFileRequest();
     message.id = object.id ?? "";
+    message.version = object.version ?? 0;
+    message.includeDeleted = object.includeDeleted ?? false;
     return message;
   },
 };
@@ -628,7 +1307,19 @@ export const GetFileResponse: MessageFns<GetFileResponse> = {
 };
 
 function createBaseListFilesRequest(): ListFilesRequest {
-  return { ownerId: "", folder: "", pageSize: 0, pageToken: "" };
+  return {
+    ownerId: "",
+    folder: "",
+    pageSize: 0,
+    pageToken: "",
+    sharedFileIds: [],
+    includeOwned: false,
+    namePrefix: "",
+    contentType: "",
+    sort: 0,
+    descending: false,
+    trashed: false,
+  };
 }
 
 export const ListFilesRequest: MessageFns<ListFilesRequest> = {
@@ -644,6 +1335,27 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    for (const v of message.sharedFileIds) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.includeOwned !== false) {
+      writer.uint32(48).bool(message.includeOwned);
+    }
+    if (message.namePrefix !== "") {
+      writer.uint32(58).string(message.namePrefix);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(66).string(message.contentType);
+    }
+    if (message.sort !== 0) {
+      writer.uint32(72).int32(message.sort);
+    }
+    if (message.descending !== false) {
+      writer.uint32(80).bool(message.descending);
+    }
+    if (message.trashed !== false) {
+      writer.uint32(88).bool(message.trashed);
     }
     return writer;
   },
@@ -687,6 +1399,62 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
           message.pageToken = reader.string();
           continue;
         }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.sharedFileIds.push(reader.string());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.includeOwned = reader.bool();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.namePrefix = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.contentType = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.sort = reader.int32() as any;
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.descending = reader.bool();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.trashed = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -702,6 +1470,15 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
       folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
       pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
       pageToken: isSet(object.pageToken) ? globalThis.String(object.pageToken) : "",
+      sharedFileIds: globalThis.Array.isArray(object?.sharedFileIds)
+        ? object.sharedFileIds.map((e: any) => globalThis.String(e))
+        : [],
+      includeOwned: isSet(object.includeOwned) ? globalThis.Boolean(object.includeOwned) : false,
+      namePrefix: isSet(object.namePrefix) ? globalThis.String(object.namePrefix) : "",
+      contentType: isSet(object.contentType) ? globalThis.String(object.contentType) : "",
+      sort: isSet(object.sort) ? fileSortFromJSON(object.sort) : 0,
+      descending: isSet(object.descending) ? globalThis.Boolean(object.descending) : false,
+      trashed: isSet(object.trashed) ? globalThis.Boolean(object.trashed) : false,
     };
   },
 
@@ -719,6 +1496,27 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.sharedFileIds?.length) {
+      obj.sharedFileIds = message.sharedFileIds;
+    }
+    if (message.includeOwned !== false) {
+      obj.includeOwned = message.includeOwned;
+    }
+    if (message.namePrefix !== "") {
+      obj.namePrefix = message.namePrefix;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.sort !== 0) {
+      obj.sort = fileSortToJSON(message.sort);
+    }
+    if (message.descending !== false) {
+      obj.descending = message.descending;
+    }
+    if (message.trashed !== false) {
+      obj.trashed = message.trashed;
+    }
     return obj;
   },
 
@@ -731,6 +1529,13 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     message.folder = object.folder ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.sharedFileIds = object.sharedFileIds?.map((e) => e) || [];
+    message.includeOwned = object.includeOwned ?? false;
+    message.namePrefix = object.namePrefix ?? "";
+    message.contentType = object.contentType ?? "";
+    message.sort = object.sort ?? 0;
+    message.descending = object.descending ?? false;
+    message.trashed = object.trashed ?? false;
     return message;
   },
 };
@@ -812,7 +1617,7 @@ export const ListFilesResponse: MessageFns<ListFilesResponse> = {
 };
 
 function createBaseUpdateFileRequest(): UpdateFileRequest {
-  return { id: "", name: undefined, folder: undefined };
+  return { id: "", name: undefined, folder: undefined, actorId: "", traceparent: "" };
 }
 
 export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
@@ -825,6 +1630,12 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     }
     if (message.folder !== undefined) {
       writer.uint32(26).string(message.folder);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(34).string(message.actorId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
     }
     return writer;
   },
@@ -860,6 +1671,22 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
           message.folder = reader.string();
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -874,6 +1701,8 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : undefined,
       folder: isSet(object.folder) ? globalThis.String(object.folder) : undefined,
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -888,6 +1717,12 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     if (message.folder !== undefined) {
       obj.folder = message.folder;
     }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -899,6 +1734,8 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     message.id = object.id ?? "";
     message.name = object.name ?? undefined;
     message.folder = object.folder ?? undefined;
+    message.actorId = object.actorId ?? "";
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -964,13 +1801,22 @@ export const UpdateFileResponse: MessageFns<UpdateFileResponse> = {
 };
 
 function createBaseDeleteFileRequest(): DeleteFileRequest {
-  return { id: "" };
+  return { id: "", actorId: "", purge: false, traceparent: "" };
 }
 
 export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
   encode(message: DeleteFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    if (message.purge !== false) {
+      writer.uint32(24).bool(message.purge);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
     }
     return writer;
   },
@@ -990,6 +1836,30 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
           message.id = reader.string();
           continue;
         }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.purge = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1000,13 +1870,27 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
   },
 
   fromJSON(object: any): DeleteFileRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      purge: isSet(object.purge) ? globalThis.Boolean(object.purge) : false,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
   },
 
   toJSON(message: DeleteFileRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.purge !== false) {
+      obj.purge = message.purge;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
     }
     return obj;
   },
@@ -1017,16 +1901,22 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
   fromPartial<I extends Exact<DeepPartial<DeleteFileRequest>, I>>(object: I): DeleteFileRequest {
     const message = createBaseDeleteFileRequest();
     message.id = object.id ?? "";
+    message.actorId = object.actorId ?? "";
+    message.purge = object.purge ?? false;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
 
 function createBaseDeleteFileResponse(): DeleteFileResponse {
-  return {};
+  return { purgedStorageKeys: [] };
 }
 
 export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
-  encode(_: DeleteFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: DeleteFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.purgedStorageKeys) {
+      writer.uint32(10).string(v!);
+    }
     return writer;
   },
 
@@ -1034,6 +1924,595 @@ export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseDeleteFileResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.purgedStorageKeys.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DeleteFileResponse {
+    return {
+      purgedStorageKeys: globalThis.Array.isArray(object?.purgedStorageKeys)
+        ? object.purgedStorageKeys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteFileResponse): unknown {
+    const obj: any = {};
+    if (message.purgedStorageKeys?.length) {
+      obj.purgedStorageKeys = message.purgedStorageKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteFileResponse>, I>>(base?: I): DeleteFileResponse {
+    return DeleteFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFileResponse>, I>>(object: I): DeleteFileResponse {
+    const message = createBaseDeleteFileResponse();
+    message.purgedStorageKeys = object.purgedStorageKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRestoreFileRequest(): RestoreFileRequest {
+  return { id: "", actorId: "", traceparent: "" };
+}
+
+export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
+  encode(message: RestoreFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(26).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestoreFileRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestoreFileRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: RestoreFileRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreFileRequest>, I>>(base?: I): RestoreFileRequest {
+    return RestoreFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreFileRequest>, I>>(object: I): RestoreFileRequest {
+    const message = createBaseRestoreFileRequest();
+    message.id = object.id ?? "";
+    message.actorId = object.actorId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreFileResponse(): RestoreFileResponse {
+  return { file: undefined };
+}
+
+export const RestoreFileResponse: MessageFns<RestoreFileResponse> = {
+  encode(message: RestoreFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      FileRecord.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestoreFileResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.file = FileRecord.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestoreFileResponse {
+    return { file: isSet(object.file) ? FileRecord.fromJSON(object.file) : undefined };
+  },
+
+  toJSON(message: RestoreFileResponse): unknown {
+    const obj: any = {};
+    if (message.file !== undefined) {
+      obj.file = FileRecord.toJSON(message.file);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreFileResponse>, I>>(base?: I): RestoreFileResponse {
+    return RestoreFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreFileResponse>, I>>(object: I): RestoreFileResponse {
+    const message = createBaseRestoreFileResponse();
+    message.file = (object.file !== undefined && object.file !== null)
+      ? FileRecord.fromPartial(object.file)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListVersionsRequest(): ListVersionsRequest {
+  return { fileId: "" };
+}
+
+export const ListVersionsRequest: MessageFns<ListVersionsRequest> = {
+  encode(message: ListVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVersionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVersionsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListVersionsRequest {
+    return { fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "" };
+  },
+
+  toJSON(message: ListVersionsRequest): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVersionsRequest>, I>>(base?: I): ListVersionsRequest {
+    return ListVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVersionsRequest>, I>>(object: I): ListVersionsRequest {
+    const message = createBaseListVersionsRequest();
+    message.fileId = object.fileId ?? "";
+    return message;
+  },
+};
+
+function createBaseListVersionsResponse(): ListVersionsResponse {
+  return { versions: [] };
+}
+
+export const ListVersionsResponse: MessageFns<ListVersionsResponse> = {
+  encode(message: ListVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      FileVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVersionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVersionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.versions.push(FileVersion.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListVersionsResponse {
+    return {
+      versions: globalThis.Array.isArray(object?.versions)
+        ? object.versions.map((e: any) => FileVersion.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListVersionsResponse): unknown {
+    const obj: any = {};
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => FileVersion.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVersionsResponse>, I>>(base?: I): ListVersionsResponse {
+    return ListVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVersionsResponse>, I>>(object: I): ListVersionsResponse {
+    const message = createBaseListVersionsResponse();
+    message.versions = object.versions?.map((e) => FileVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetUsageRequest(): GetUsageRequest {
+  return { ownerId: "" };
+}
+
+export const GetUsageRequest: MessageFns<GetUsageRequest> = {
+  encode(message: GetUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ownerId !== "") {
+      writer.uint32(10).string(message.ownerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ownerId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageRequest {
+    return { ownerId: isSet(object.ownerId) ? globalThis.String(object.ownerId) : "" };
+  },
+
+  toJSON(message: GetUsageRequest): unknown {
+    const obj: any = {};
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageRequest>, I>>(base?: I): GetUsageRequest {
+    return GetUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageRequest>, I>>(object: I): GetUsageRequest {
+    const message = createBaseGetUsageRequest();
+    message.ownerId = object.ownerId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUsageResponse(): GetUsageResponse {
+  return { bytesUsed: 0, fileCount: 0 };
+}
+
+export const GetUsageResponse: MessageFns<GetUsageResponse> = {
+  encode(message: GetUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytesUsed !== 0) {
+      writer.uint32(8).int64(message.bytesUsed);
+    }
+    if (message.fileCount !== 0) {
+      writer.uint32(16).int64(message.fileCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.bytesUsed = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fileCount = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageResponse {
+    return {
+      bytesUsed: isSet(object.bytesUsed) ? globalThis.Number(object.bytesUsed) : 0,
+      fileCount: isSet(object.fileCount) ? globalThis.Number(object.fileCount) : 0,
+    };
+  },
+
+  toJSON(message: GetUsageResponse): unknown {
+    const obj: any = {};
+    if (message.bytesUsed !== 0) {
+      obj.bytesUsed = Math.round(message.bytesUsed);
+    }
+    if (message.fileCount !== 0) {
+      obj.fileCount = Math.round(message.fileCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageResponse>, I>>(base?: I): GetUsageResponse {
+    return GetUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageResponse>, I>>(object: I): GetUsageResponse {
+    const message = createBaseGetUsageResponse();
+    message.bytesUsed = object.bytesUsed ?? 0;
+    message.fileCount = object.fileCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseQuarantineFileRequest(): QuarantineFileRequest {
+  return { fileId: "", version: 0, reason: "", detectedBy: "", traceparent: "" };
+}
+
+export const QuarantineFileRequest: MessageFns<QuarantineFileRequest> = {
+  encode(message: QuarantineFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.detectedBy !== "") {
+      writer.uint32(34).string(message.detectedBy);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuarantineFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseQuarantineFileRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.fileId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.detectedBy = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): QuarantineFileRequest {
+    return {
+      fileId: isSet(object.fileId) ? globalThis.String(object.fileId) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      detectedBy: isSet(object.detectedBy) ? globalThis.String(object.detectedBy) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: QuarantineFileRequest): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.detectedBy !== "") {
+      obj.detectedBy = message.detectedBy;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QuarantineFileRequest>, I>>(base?: I): QuarantineFileRequest {
+    return QuarantineFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QuarantineFileRequest>, I>>(object: I): QuarantineFileRequest {
+    const message = createBaseQuarantineFileRequest();
+    message.fileId = object.fileId ?? "";
+    message.version = object.version ?? 0;
+    message.reason = object.reason ?? "";
+    message.detectedBy = object.detectedBy ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseQuarantineFileResponse(): QuarantineFileResponse {
+  return {};
+}
+
+export const QuarantineFileResponse: MessageFns<QuarantineFileResponse> = {
+  encode(_: QuarantineFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuarantineFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseQuarantineFileResponse();
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
@@ -1046,28 +2525,300 @@ export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
     return message;
   },
 
-  fromJSON(_: any): DeleteFileResponse {
+  fromJSON(_: any): QuarantineFileResponse {
     return {};
   },
 
-  toJSON(_: DeleteFileResponse): unknown {
+  toJSON(_: QuarantineFileResponse): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<DeleteFileResponse>, I>>(base?: I): DeleteFileResponse {
-    return DeleteFileResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<QuarantineFileResponse>, I>>(base?: I): QuarantineFileResponse {
+    return QuarantineFileResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<DeleteFileResponse>, I>>(_: I): DeleteFileResponse {
-    const message = createBaseDeleteFileResponse();
+  fromPartial<I extends Exact<DeepPartial<QuarantineFileResponse>, I>>(_: I): QuarantineFileResponse {
+    const message = createBaseQuarantineFileResponse();
     return message;
   },
 };
 
-/** MetadataService owns file records. Called by file, policy and the gateway. */
+function createBaseFindUnreferencedKeysRequest(): FindUnreferencedKeysRequest {
+  return { storageKeys: [] };
+}
+
+export const FindUnreferencedKeysRequest: MessageFns<FindUnreferencedKeysRequest> = {
+  encode(message: FindUnreferencedKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.storageKeys) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUnreferencedKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFindUnreferencedKeysRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.storageKeys.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FindUnreferencedKeysRequest {
+    return {
+      storageKeys: globalThis.Array.isArray(object?.storageKeys)
+        ? object.storageKeys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: FindUnreferencedKeysRequest): unknown {
+    const obj: any = {};
+    if (message.storageKeys?.length) {
+      obj.storageKeys = message.storageKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUnreferencedKeysRequest>, I>>(base?: I): FindUnreferencedKeysRequest {
+    return FindUnreferencedKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUnreferencedKeysRequest>, I>>(object: I): FindUnreferencedKeysRequest {
+    const message = createBaseFindUnreferencedKeysRequest();
+    message.storageKeys = object.storageKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseFindUnreferencedKeysResponse(): FindUnreferencedKeysResponse {
+  return { storageKeys: [] };
+}
+
+export const FindUnreferencedKeysResponse: MessageFns<FindUnreferencedKeysResponse> = {
+  encode(message: FindUnreferencedKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.storageKeys) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUnreferencedKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFindUnreferencedKeysResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.storageKeys.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FindUnreferencedKeysResponse {
+    return {
+      storageKeys: globalThis.Array.isArray(object?.storageKeys)
+        ? object.storageKeys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: FindUnreferencedKeysResponse): unknown {
+    const obj: any = {};
+    if (message.storageKeys?.length) {
+      obj.storageKeys = message.storageKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUnreferencedKeysResponse>, I>>(base?: I): FindUnreferencedKeysResponse {
+    return FindUnreferencedKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUnreferencedKeysResponse>, I>>(object: I): FindUnreferencedKeysResponse {
+    const message = createBaseFindUnreferencedKeysResponse();
+    message.storageKeys = object.storageKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseScanVersionsRequest(): ScanVersionsRequest {
+  return { afterStorageKey: "", pageSize: 0 };
+}
+
+export const ScanVersionsRequest: MessageFns<ScanVersionsRequest> = {
+  encode(message: ScanVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.afterStorageKey !== "") {
+      writer.uint32(10).string(message.afterStorageKey);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScanVersionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseScanVersionsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.afterStorageKey = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ScanVersionsRequest {
+    return {
+      afterStorageKey: isSet(object.afterStorageKey) ? globalThis.String(object.afterStorageKey) : "",
+      pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
+    };
+  },
+
+  toJSON(message: ScanVersionsRequest): unknown {
+    const obj: any = {};
+    if (message.afterStorageKey !== "") {
+      obj.afterStorageKey = message.afterStorageKey;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScanVersionsRequest>, I>>(base?: I): ScanVersionsRequest {
+    return ScanVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScanVersionsRequest>, I>>(object: I): ScanVersionsRequest {
+    const message = createBaseScanVersionsRequest();
+    message.afterStorageKey = object.afterStorageKey ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseScanVersionsResponse(): ScanVersionsResponse {
+  return { versions: [] };
+}
+
+export const ScanVersionsResponse: MessageFns<ScanVersionsResponse> = {
+  encode(message: ScanVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      FileVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScanVersionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseScanVersionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.versions.push(FileVersion.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ScanVersionsResponse {
+    return {
+      versions: globalThis.Array.isArray(object?.versions)
+        ? object.versions.map((e: any) => FileVersion.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ScanVersionsResponse): unknown {
+    const obj: any = {};
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => FileVersion.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScanVersionsResponse>, I>>(base?: I): ScanVersionsResponse {
+    return ScanVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScanVersionsResponse>, I>>(object: I): ScanVersionsResponse {
+    const message = createBaseScanVersionsResponse();
+    message.versions = object.versions?.map((e) => FileVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+/**
+ * MetadataService owns file records and their versions (PostgreSQL). Called by the file
+ * service, which authorizes every request before it gets here: this service trusts its
+ * caller's actor_id (mTLS peer allowlist) and enforces only data rules (names unique in a
+ * folder, quotas, versions). Every state change writes its event to the outbox in the same
+ * transaction.
+ */
 export type MetadataServiceService = typeof MetadataServiceService;
 export const MetadataServiceService = {
-  /** CreateFile records a stored object. */
+  /**
+   * CreateFile records a stored object: a new file, or a new version of the file that has
+   * the same name in the folder (or of file_id when set). ALREADY_EXISTS when if_absent is
+   * set and the name is taken; RESOURCE_EXHAUSTED when the owner's quota would be exceeded.
+   */
   createFile: {
     path: "/coffer.metadata.v1.MetadataService/CreateFile",
     requestStream: false,
@@ -1077,7 +2828,7 @@ export const MetadataServiceService = {
     responseSerialize: (value: CreateFileResponse): Buffer => Buffer.from(CreateFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateFileResponse => CreateFileResponse.decode(value),
   },
-  /** GetFile returns one record. */
+  /** GetFile returns one record (its current version); NOT_FOUND for a purged or unknown id. */
   getFile: {
     path: "/coffer.metadata.v1.MetadataService/GetFile",
     requestStream: false,
@@ -1087,7 +2838,7 @@ export const MetadataServiceService = {
     responseSerialize: (value: GetFileResponse): Buffer => Buffer.from(GetFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetFileResponse => GetFileResponse.decode(value),
   },
-  /** ListFiles pages through an owner's files (keyset pagination). */
+  /** ListFiles pages through an owner's files and the files shared with them (keyset pagination). */
   listFiles: {
     path: "/coffer.metadata.v1.MetadataService/ListFiles",
     requestStream: false,
@@ -1097,7 +2848,7 @@ export const MetadataServiceService = {
     responseSerialize: (value: ListFilesResponse): Buffer => Buffer.from(ListFilesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListFilesResponse => ListFilesResponse.decode(value),
   },
-  /** UpdateFile renames or moves a file. */
+  /** UpdateFile renames or moves a file; ALREADY_EXISTS when the target name is taken. */
   updateFile: {
     path: "/coffer.metadata.v1.MetadataService/UpdateFile",
     requestStream: false,
@@ -1107,7 +2858,7 @@ export const MetadataServiceService = {
     responseSerialize: (value: UpdateFileResponse): Buffer => Buffer.from(UpdateFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateFileResponse => UpdateFileResponse.decode(value),
   },
-  /** DeleteFile marks a record deleted. */
+  /** DeleteFile moves a file to the trash, or purges it (every version) when purge is set. */
   deleteFile: {
     path: "/coffer.metadata.v1.MetadataService/DeleteFile",
     requestStream: false,
@@ -1117,23 +2868,115 @@ export const MetadataServiceService = {
     responseSerialize: (value: DeleteFileResponse): Buffer => Buffer.from(DeleteFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteFileResponse => DeleteFileResponse.decode(value),
   },
+  /** RestoreFile takes a file out of the trash; ALREADY_EXISTS when its name was taken meanwhile. */
+  restoreFile: {
+    path: "/coffer.metadata.v1.MetadataService/RestoreFile",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RestoreFileRequest): Buffer => Buffer.from(RestoreFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestoreFileRequest => RestoreFileRequest.decode(value),
+    responseSerialize: (value: RestoreFileResponse): Buffer => Buffer.from(RestoreFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestoreFileResponse => RestoreFileResponse.decode(value),
+  },
+  /** ListVersions lists every version of a file, newest first. */
+  listVersions: {
+    path: "/coffer.metadata.v1.MetadataService/ListVersions",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListVersionsRequest): Buffer => Buffer.from(ListVersionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListVersionsRequest => ListVersionsRequest.decode(value),
+    responseSerialize: (value: ListVersionsResponse): Buffer =>
+      Buffer.from(ListVersionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListVersionsResponse => ListVersionsResponse.decode(value),
+  },
+  /** GetUsage returns the bytes and files an owner stores (trashed ones count until purged). */
+  getUsage: {
+    path: "/coffer.metadata.v1.MetadataService/GetUsage",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetUsageRequest): Buffer => Buffer.from(GetUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUsageRequest => GetUsageRequest.decode(value),
+    responseSerialize: (value: GetUsageResponse): Buffer => Buffer.from(GetUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUsageResponse => GetUsageResponse.decode(value),
+  },
+  /** QuarantineFile marks a version whose bytes failed verification; it is no longer served. */
+  quarantineFile: {
+    path: "/coffer.metadata.v1.MetadataService/QuarantineFile",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: QuarantineFileRequest): Buffer =>
+      Buffer.from(QuarantineFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QuarantineFileRequest => QuarantineFileRequest.decode(value),
+    responseSerialize: (value: QuarantineFileResponse): Buffer =>
+      Buffer.from(QuarantineFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QuarantineFileResponse => QuarantineFileResponse.decode(value),
+  },
+  /**
+   * FindUnreferencedKeys returns which of the given storage keys no version refers to
+   * (the reconciler deletes those objects).
+   */
+  findUnreferencedKeys: {
+    path: "/coffer.metadata.v1.MetadataService/FindUnreferencedKeys",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: FindUnreferencedKeysRequest): Buffer =>
+      Buffer.from(FindUnreferencedKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindUnreferencedKeysRequest => FindUnreferencedKeysRequest.decode(value),
+    responseSerialize: (value: FindUnreferencedKeysResponse): Buffer =>
+      Buffer.from(FindUnreferencedKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindUnreferencedKeysResponse => FindUnreferencedKeysResponse.decode(value),
+  },
+  /** ScanVersions pages through every stored version in storage-key order (for the scrubber). */
+  scanVersions: {
+    path: "/coffer.metadata.v1.MetadataService/ScanVersions",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ScanVersionsRequest): Buffer => Buffer.from(ScanVersionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ScanVersionsRequest => ScanVersionsRequest.decode(value),
+    responseSerialize: (value: ScanVersionsResponse): Buffer =>
+      Buffer.from(ScanVersionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ScanVersionsResponse => ScanVersionsResponse.decode(value),
+  },
 } as const;
 
 export interface MetadataServiceServer extends UntypedServiceImplementation {
-  /** CreateFile records a stored object. */
+  /**
+   * CreateFile records a stored object: a new file, or a new version of the file that has
+   * the same name in the folder (or of file_id when set). ALREADY_EXISTS when if_absent is
+   * set and the name is taken; RESOURCE_EXHAUSTED when the owner's quota would be exceeded.
+   */
   createFile: handleUnaryCall<CreateFileRequest, CreateFileResponse>;
-  /** GetFile returns one record. */
+  /** GetFile returns one record (its current version); NOT_FOUND for a purged or unknown id. */
   getFile: handleUnaryCall<GetFileRequest, GetFileResponse>;
-  /** ListFiles pages through an owner's files (keyset pagination). */
+  /** ListFiles pages through an owner's files and the files shared with them (keyset pagination). */
   listFiles: handleUnaryCall<ListFilesRequest, ListFilesResponse>;
-  /** UpdateFile renames or moves a file. */
+  /** UpdateFile renames or moves a file; ALREADY_EXISTS when the target name is taken. */
   updateFile: handleUnaryCall<UpdateFileRequest, UpdateFileResponse>;
-  /** DeleteFile marks a record deleted. */
+  /** DeleteFile moves a file to the trash, or purges it (every version) when purge is set. */
   deleteFile: handleUnaryCall<DeleteFileRequest, DeleteFileResponse>;
+  /** RestoreFile takes a file out of the trash; ALREADY_EXISTS when its name was taken meanwhile. */
+  restoreFile: handleUnaryCall<RestoreFileRequest, RestoreFileResponse>;
+  /** ListVersions lists every version of a file, newest first. */
+  listVersions: handleUnaryCall<ListVersionsRequest, ListVersionsResponse>;
+  /** GetUsage returns the bytes and files an owner stores (trashed ones count until purged). */
+  getUsage: handleUnaryCall<GetUsageRequest, GetUsageResponse>;
+  /** QuarantineFile marks a version whose bytes failed verification; it is no longer served. */
+  quarantineFile: handleUnaryCall<QuarantineFileRequest, QuarantineFileResponse>;
+  /**
+   * FindUnreferencedKeys returns which of the given storage keys no version refers to
+   * (the reconciler deletes those objects).
+   */
+  findUnreferencedKeys: handleUnaryCall<FindUnreferencedKeysRequest, FindUnreferencedKeysResponse>;
+  /** ScanVersions pages through every stored version in storage-key order (for the scrubber). */
+  scanVersions: handleUnaryCall<ScanVersionsRequest, ScanVersionsResponse>;
 }
 
 export interface MetadataServiceClient extends Client {
-  /** CreateFile records a stored object. */
+  /**
+   * CreateFile records a stored object: a new file, or a new version of the file that has
+   * the same name in the folder (or of file_id when set). ALREADY_EXISTS when if_absent is
+   * set and the name is taken; RESOURCE_EXHAUSTED when the owner's quota would be exceeded.
+   */
   createFile(
     request: CreateFileRequest,
     callback: (error: ServiceError | null, response: CreateFileResponse) => void,
@@ -1149,7 +2992,7 @@ export interface MetadataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateFileResponse) => void,
   ): ClientUnaryCall;
-  /** GetFile returns one record. */
+  /** GetFile returns one record (its current version); NOT_FOUND for a purged or unknown id. */
   getFile(
     request: GetFileRequest,
     callback: (error: ServiceError | null, response: GetFileResponse) => void,
@@ -1165,7 +3008,7 @@ export interface MetadataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetFileResponse) => void,
   ): ClientUnaryCall;
-  /** ListFiles pages through an owner's files (keyset pagination). */
+  /** ListFiles pages through an owner's files and the files shared with them (keyset pagination). */
   listFiles(
     request: ListFilesRequest,
     callback: (error: ServiceError | null, response: ListFilesResponse) => void,
@@ -1181,7 +3024,7 @@ export interface MetadataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListFilesResponse) => void,
   ): ClientUnaryCall;
-  /** UpdateFile renames or moves a file. */
+  /** UpdateFile renames or moves a file; ALREADY_EXISTS when the target name is taken. */
   updateFile(
     request: UpdateFileRequest,
     callback: (error: ServiceError | null, response: UpdateFileResponse) => void,
@@ -1197,7 +3040,7 @@ export interface MetadataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateFileResponse) => void,
   ): ClientUnaryCall;
-  /** DeleteFile marks a record deleted. */
+  /** DeleteFile moves a file to the trash, or purges it (every version) when purge is set. */
   deleteFile(
     request: DeleteFileRequest,
     callback: (error: ServiceError | null, response: DeleteFileResponse) => void,
@@ -1212,6 +3055,105 @@ export interface MetadataServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteFileResponse) => void,
+  ): ClientUnaryCall;
+  /** RestoreFile takes a file out of the trash; ALREADY_EXISTS when its name was taken meanwhile. */
+  restoreFile(
+    request: RestoreFileRequest,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  restoreFile(
+    request: RestoreFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  restoreFile(
+    request: RestoreFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestoreFileResponse) => void,
+  ): ClientUnaryCall;
+  /** ListVersions lists every version of a file, newest first. */
+  listVersions(
+    request: ListVersionsRequest,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listVersions(
+    request: ListVersionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listVersions(
+    request: ListVersionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListVersionsResponse) => void,
+  ): ClientUnaryCall;
+  /** GetUsage returns the bytes and files an owner stores (trashed ones count until purged). */
+  getUsage(
+    request: GetUsageRequest,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  /** QuarantineFile marks a version whose bytes failed verification; it is no longer served. */
+  quarantineFile(
+    request: QuarantineFileRequest,
+    callback: (error: ServiceError | null, response: QuarantineFileResponse) => void,
+  ): ClientUnaryCall;
+  quarantineFile(
+    request: QuarantineFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QuarantineFileResponse) => void,
+  ): ClientUnaryCall;
+  quarantineFile(
+    request: QuarantineFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QuarantineFileResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * FindUnreferencedKeys returns which of the given storage keys no version refers to
+   * (the reconciler deletes those objects).
+   */
+  findUnreferencedKeys(
+    request: FindUnreferencedKeysRequest,
+    callback: (error: ServiceError | null, response: FindUnreferencedKeysResponse) => void,
+  ): ClientUnaryCall;
+  findUnreferencedKeys(
+    request: FindUnreferencedKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindUnreferencedKeysResponse) => void,
+  ): ClientUnaryCall;
+  findUnreferencedKeys(
+    request: FindUnreferencedKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindUnreferencedKeysResponse) => void,
+  ): ClientUnaryCall;
+  /** ScanVersions pages through every stored version in storage-key order (for the scrubber). */
+  scanVersions(
+    request: ScanVersionsRequest,
+    callback: (error: ServiceError | null, response: ScanVersionsResponse) => void,
+  ): ClientUnaryCall;
+  scanVersions(
+    request: ScanVersionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ScanVersionsResponse) => void,
+  ): ClientUnaryCall;
+  scanVersions(
+    request: ScanVersionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ScanVersionsResponse) => void,
   ): ClientUnaryCall;
 }
 

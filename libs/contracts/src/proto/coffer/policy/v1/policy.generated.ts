@@ -69,11 +69,15 @@ export interface AuthorizeRequest {
   action: string;
   /** e.g. "file/<id>". */
   resource: string;
+  /** The resource's owner, from the metadata service (the owner holds every action). */
+  resourceOwnerId: string;
+  /** The resource's folder ("/a/b"), so statements can match folder patterns. */
+  resourceFolder: string;
 }
 
 export interface AuthorizeResponse {
   effect: Effect;
-  /** Why: "owner", "grant:<id>", "explicit-deny:<id>", "default-deny". */
+  /** Why: "owner", "grant:<id>", "statement:<id>", "explicit-deny:<id>", "default-deny". */
   reason: string;
 }
 
@@ -91,6 +95,7 @@ export interface Grant {
 export interface CreateGrantRequest {
   actorId: string;
   grant: Grant | undefined;
+  traceparent: string;
 }
 
 export interface CreateGrantResponse {
@@ -100,6 +105,8 @@ export interface CreateGrantResponse {
 export interface RevokeGrantRequest {
   actorId: string;
   grantId: string;
+  resource: string;
+  traceparent: string;
 }
 
 export interface RevokeGrantResponse {
@@ -114,8 +121,124 @@ export interface ListGrantsResponse {
   grants: Grant[];
 }
 
+export interface ListGrantedResourcesRequest {
+  granteeId: string;
+  /** Only grants that include this action (e.g. "file:read"). */
+  action: string;
+}
+
+export interface ListGrantedResourcesResponse {
+  resources: string[];
+}
+
+export interface RevokeResourceGrantsRequest {
+  resource: string;
+}
+
+export interface RevokeResourceGrantsResponse {
+}
+
+/**
+ * A policy statement: Allow or Deny actions on resources for principals, optionally only
+ * within a time window. An explicit Deny wins over every Allow (including ownership).
+ */
+export interface Statement {
+  id: string;
+  effect: Effect;
+  /** User ids, or "*" for every authenticated user. */
+  principals: string[];
+  /** Actions, with "*" wildcards (e.g. "file:*"). */
+  actions: string[];
+  /** Resource patterns with "*" wildcards: "file/<id>", "file/*", "folder:/reports/*". */
+  resources: string[];
+  /** Conditions: the statement applies only between not_before and not_after when set. */
+  notBefore: Date | undefined;
+  notAfter: Date | undefined;
+  description: string;
+  createdBy: string;
+  createdAt: Date | undefined;
+}
+
+export interface PutStatementRequest {
+  actorId: string;
+  statement: Statement | undefined;
+}
+
+export interface PutStatementResponse {
+  statement: Statement | undefined;
+}
+
+export interface DeleteStatementRequest {
+  actorId: string;
+  statementId: string;
+}
+
+export interface DeleteStatementResponse {
+}
+
+export interface ListStatementsRequest {
+}
+
+export interface ListStatementsResponse {
+  statements: Statement[];
+}
+
+export interface Link {
+  id: string;
+  resource: string;
+  /** 0 = whatever version is current when the link is used. */
+  version: number;
+  createdBy: string;
+  createdAt: Date | undefined;
+  expiresAt: Date | undefined;
+}
+
+export interface CreateLinkRequest {
+  actorId: string;
+  resource: string;
+  version: number;
+  expiresAt: Date | undefined;
+  traceparent: string;
+}
+
+export interface CreateLinkResponse {
+  link:
+    | Link
+    | undefined;
+  /** The bearer token of the link (shown once; only its id is stored). */
+  token: string;
+}
+
+export interface RevokeLinkRequest {
+  actorId: string;
+  linkId: string;
+  resource: string;
+  traceparent: string;
+}
+
+export interface RevokeLinkResponse {
+}
+
+export interface ListLinksRequest {
+  resource: string;
+}
+
+export interface ListLinksResponse {
+  links: Link[];
+}
+
+export interface ResolveLinkRequest {
+  token: string;
+  /** The HTTP method the token is presented with ("GET" or "HEAD" → "GET"). */
+  method: string;
+}
+
+export interface ResolveLinkResponse {
+  link: Link | undefined;
+}
+
 function createBaseAuthorizeRequest(): AuthorizeRequest {
-  return { actorId: "", action: "", resource: "" };
+  return { actorId: "", action: "", resource: "", resourceOwnerId: "", resourceFolder: "" };
 }
 
 export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
@@ -128,6 +251,12 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     }
     if (message.resource !== "") {
       writer.uint32(26).string(message.resource);
+    }
+    if (message.resourceOwnerId !== "") {
+      writer.uint32(34).string(message.resourceOwnerId);
+    }
+    if (message.resourceFolder !== "") {
+      writer.uint32(42).string(message.resourceFolder);
     }
     return writer;
   },
@@ -163,6 +292,22 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
           message.resource = reader.string();
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.resourceOwnerId = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.resourceFolder = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -177,6 +322,8 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       action: isSet(object.action) ? globalThis.String(object.action) : "",
       resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      resourceOwnerId: isSet(object.resourceOwnerId) ? globalThis.String(object.resourceOwnerId) : "",
+      resourceFolder: isSet(object.resourceFolder) ? globalThis.String(object.resourceFolder) : "",
     };
   },
 
@@ -191,6 +338,12 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     if (message.resource !== "") {
       obj.resource = message.resource;
     }
+    if (message.resourceOwnerId !== "") {
+      obj.resourceOwnerId = message.resourceOwnerId;
+    }
+    if (message.resourceFolder !== "") {
+      obj.resourceFolder = message.resourceFolder;
+    }
     return obj;
   },
 
@@ -202,6 +355,8 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     message.actorId = object.actorId ?? "";
     message.action = object.action ?? "";
     message.resource = object.resource ?? "";
+    message.resourceOwnerId = object.resourceOwnerId ?? "";
+    message.resourceFolder = object.resourceFolder ?? "";
     return message;
   },
 };
@@ -464,7 +619,7 @@ export const Grant: MessageFns<Grant> = {
 };
 
 function createBaseCreateGrantRequest(): CreateGrantRequest {
-  return { actorId: "", grant: undefined };
+  return { actorId: "", grant: undefined, traceparent: "" };
 }
 
 export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
@@ -474,6 +629,9 @@ export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
     }
     if (message.grant !== undefined) {
       Grant.encode(message.grant, writer.uint32(18).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(26).string(message.traceparent);
     }
     return writer;
   },
@@ -501,6 +659,14 @@ export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
           message.grant = Grant.decode(reader, reader.uint32());
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -514,6 +680,7 @@ export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
     return {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       grant: isSet(object.grant) ? Grant.fromJSON(object.grant) : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -525,6 +692,9 @@ export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
     if (message.grant !== undefined) {
       obj.grant = Grant.toJSON(message.grant);
     }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -535,6 +705,7 @@ export const CreateGrantRequest: MessageFns<CreateGrantRequest> = {
     const message = createBaseCreateGrantRequest();
     message.actorId = object.actorId ?? "";
     message.grant = (object.grant !== undefined && object.grant !== null) ? Grant.fromPartial(object.grant) : undefined;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -598,7 +769,7 @@ export const CreateGrantResponse: MessageFns<CreateGrantResponse> = {
 };
 
 function createBaseRevokeGrantRequest(): RevokeGrantRequest {
-  return { actorId: "", grantId: "" };
+  return { actorId: "", grantId: "", resource: "", traceparent: "" };
 }
 
 export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
@@ -608,6 +779,12 @@ export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
     }
     if (message.grantId !== "") {
       writer.uint32(18).string(message.grantId);
+    }
+    if (message.resource !== "") {
+      writer.uint32(26).string(message.resource);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
     }
     return writer;
   },
@@ -635,6 +812,22 @@ export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
           message.grantId = reader.string();
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -648,6 +841,8 @@ export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
     return {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       grantId: isSet(object.grantId) ? globalThis.String(object.grantId) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -659,6 +854,12 @@ export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
     if (message.grantId !== "") {
       obj.grantId = message.grantId;
     }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -669,6 +870,8 @@ export const RevokeGrantRequest: MessageFns<RevokeGrantRequest> = {
     const message = createBaseRevokeGrantRequest();
     message.actorId = object.actorId ?? "";
     message.grantId = object.grantId ?? "";
+    message.resource = object.resource ?? "";
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -850,13 +1053,1575 @@ export const ListGrantsResponse: MessageFns<ListGrantsResponse> = {
   },
 };
 
+function createBaseListGrantedResourcesRequest(): ListGrantedResourcesRequest {
+  return { granteeId: "", action: "" };
+}
+
+export const ListGrantedResourcesRequest: MessageFns<ListGrantedResourcesRequest> = {
+  encode(message: ListGrantedResourcesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.granteeId !== "") {
+      writer.uint32(10).string(message.granteeId);
+    }
+    if (message.action !== "") {
+      writer.uint32(18).string(message.action);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGrantedResourcesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListGrantedResourcesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.granteeId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.action = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListGrantedResourcesRequest {
+    return {
+      granteeId: isSet(object.granteeId) ? globalThis.String(object.granteeId) : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+    };
+  },
+
+  toJSON(message: ListGrantedResourcesRequest): unknown {
+    const obj: any = {};
+    if (message.granteeId !== "") {
+      obj.granteeId = message.granteeId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGrantedResourcesRequest>, I>>(base?: I): ListGrantedResourcesRequest {
+    return ListGrantedResourcesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGrantedResourcesRequest>, I>>(object: I): ListGrantedResourcesRequest {
+    const message = createBaseListGrantedResourcesRequest();
+    message.granteeId = object.granteeId ?? "";
+    message.action = object.action ?? "";
+    return message;
+  },
+};
+
+function createBaseListGrantedResourcesResponse(): ListGrantedResourcesResponse {
+  return { resources: [] };
+}
+
+export const ListGrantedResourcesResponse: MessageFns<ListGrantedResourcesResponse> = {
+  encode(message: ListGrantedResourcesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resources) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGrantedResourcesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListGrantedResourcesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.resources.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListGrantedResourcesResponse {
+    return {
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListGrantedResourcesResponse): unknown {
+    const obj: any = {};
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGrantedResourcesResponse>, I>>(base?: I): ListGrantedResourcesResponse {
+    return ListGrantedResourcesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGrantedResourcesResponse>, I>>(object: I): ListGrantedResourcesResponse {
+    const message = createBaseListGrantedResourcesResponse();
+    message.resources = object.resources?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeResourceGrantsRequest(): RevokeResourceGrantsRequest {
+  return { resource: "" };
+}
+
+export const RevokeResourceGrantsRequest: MessageFns<RevokeResourceGrantsRequest> = {
+  encode(message: RevokeResourceGrantsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resource !== "") {
+      writer.uint32(10).string(message.resource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeResourceGrantsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeResourceGrantsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokeResourceGrantsRequest {
+    return { resource: isSet(object.resource) ? globalThis.String(object.resource) : "" };
+  },
+
+  toJSON(message: RevokeResourceGrantsRequest): unknown {
+    const obj: any = {};
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeResourceGrantsRequest>, I>>(base?: I): RevokeResourceGrantsRequest {
+    return RevokeResourceGrantsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeResourceGrantsRequest>, I>>(object: I): RevokeResourceGrantsRequest {
+    const message = createBaseRevokeResourceGrantsRequest();
+    message.resource = object.resource ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeResourceGrantsResponse(): RevokeResourceGrantsResponse {
+  return {};
+}
+
+export const RevokeResourceGrantsResponse: MessageFns<RevokeResourceGrantsResponse> = {
+  encode(_: RevokeResourceGrantsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeResourceGrantsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeResourceGrantsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RevokeResourceGrantsResponse {
+    return {};
+  },
+
+  toJSON(_: RevokeResourceGrantsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeResourceGrantsResponse>, I>>(base?: I): RevokeResourceGrantsResponse {
+    return RevokeResourceGrantsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeResourceGrantsResponse>, I>>(_: I): RevokeResourceGrantsResponse {
+    const message = createBaseRevokeResourceGrantsResponse();
+    return message;
+  },
+};
+
+function createBaseStatement(): Statement {
+  return {
+    id: "",
+    effect: 0,
+    principals: [],
+    actions: [],
+    resources: [],
+    notBefore: undefined,
+    notAfter: undefined,
+    description: "",
+    createdBy: "",
+    createdAt: undefined,
+  };
+}
+
+export const Statement: MessageFns<Statement> = {
+  encode(message: Statement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.effect !== 0) {
+      writer.uint32(16).int32(message.effect);
+    }
+    for (const v of message.principals) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.actions) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.resources) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.notBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.notBefore), writer.uint32(50).fork()).join();
+    }
+    if (message.notAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.notAfter), writer.uint32(58).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(66).string(message.description);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(74).string(message.createdBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Statement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStatement();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.effect = reader.int32() as any;
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.principals.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.actions.push(reader.string());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.resources.push(reader.string());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.notBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.notAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Statement {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      effect: isSet(object.effect) ? effectFromJSON(object.effect) : 0,
+      principals: globalThis.Array.isArray(object?.principals)
+        ? object.principals.map((e: any) => globalThis.String(e))
+        : [],
+      actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => globalThis.String(e)) : [],
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
+      notBefore: isSet(object.notBefore) ? fromJsonTimestamp(object.notBefore) : undefined,
+      notAfter: isSet(object.notAfter) ? fromJsonTimestamp(object.notAfter) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+    };
+  },
+
+  toJSON(message: Statement): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.effect !== 0) {
+      obj.effect = effectToJSON(message.effect);
+    }
+    if (message.principals?.length) {
+      obj.principals = message.principals;
+    }
+    if (message.actions?.length) {
+      obj.actions = message.actions;
+    }
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
+    if (message.notBefore !== undefined) {
+      obj.notBefore = message.notBefore.toISOString();
+    }
+    if (message.notAfter !== undefined) {
+      obj.notAfter = message.notAfter.toISOString();
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Statement>, I>>(base?: I): Statement {
+    return Statement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Statement>, I>>(object: I): Statement {
+    const message = createBaseStatement();
+    message.id = object.id ?? "";
+    message.effect = object.effect ?? 0;
+    message.principals = object.principals?.map((e) => e) || [];
+    message.actions = object.actions?.map((e) => e) || [];
+    message.resources = object.resources?.map((e) => e) || [];
+    message.notBefore = object.notBefore ?? undefined;
+    message.notAfter = object.notAfter ?? undefined;
+    message.description = object.description ?? "";
+    message.createdBy = object.createdBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePutStatementRequest(): PutStatementRequest {
+  return { actorId: "", statement: undefined };
+}
+
+export const PutStatementRequest: MessageFns<PutStatementRequest> = {
+  encode(message: PutStatementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.statement !== undefined) {
+      Statement.encode(message.statement, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStatementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePutStatementRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.statement = Statement.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PutStatementRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      statement: isSet(object.statement) ? Statement.fromJSON(object.statement) : undefined,
+    };
+  },
+
+  toJSON(message: PutStatementRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.statement !== undefined) {
+      obj.statement = Statement.toJSON(message.statement);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PutStatementRequest>, I>>(base?: I): PutStatementRequest {
+    return PutStatementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutStatementRequest>, I>>(object: I): PutStatementRequest {
+    const message = createBasePutStatementRequest();
+    message.actorId = object.actorId ?? "";
+    message.statement = (object.statement !== undefined && object.statement !== null)
+      ? Statement.fromPartial(object.statement)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePutStatementResponse(): PutStatementResponse {
+  return { statement: undefined };
+}
+
+export const PutStatementResponse: MessageFns<PutStatementResponse> = {
+  encode(message: PutStatementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statement !== undefined) {
+      Statement.encode(message.statement, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStatementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePutStatementResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.statement = Statement.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PutStatementResponse {
+    return { statement: isSet(object.statement) ? Statement.fromJSON(object.statement) : undefined };
+  },
+
+  toJSON(message: PutStatementResponse): unknown {
+    const obj: any = {};
+    if (message.statement !== undefined) {
+      obj.statement = Statement.toJSON(message.statement);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PutStatementResponse>, I>>(base?: I): PutStatementResponse {
+    return PutStatementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutStatementResponse>, I>>(object: I): PutStatementResponse {
+    const message = createBasePutStatementResponse();
+    message.statement = (object.statement !== undefined && object.statement !== null)
+      ? Statement.fromPartial(object.statement)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteStatementRequest(): DeleteStatementRequest {
+  return { actorId: "", statementId: "" };
+}
+
+export const DeleteStatementRequest: MessageFns<DeleteStatementRequest> = {
+  encode(message: DeleteStatementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.statementId !== "") {
+      writer.uint32(18).string(message.statementId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteStatementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteStatementRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.statementId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DeleteStatementRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      statementId: isSet(object.statementId) ? globalThis.String(object.statementId) : "",
+    };
+  },
+
+  toJSON(message: DeleteStatementRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.statementId !== "") {
+      obj.statementId = message.statementId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteStatementRequest>, I>>(base?: I): DeleteStatementRequest {
+    return DeleteStatementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteStatementRequest>, I>>(object: I): DeleteStatementRequest {
+    const message = createBaseDeleteStatementRequest();
+    message.actorId = object.actorId ?? "";
+    message.statementId = object.statementId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteStatementResponse(): DeleteStatementResponse {
+  return {};
+}
+
+export const DeleteStatementResponse: MessageFns<DeleteStatementResponse> = {
+  encode(_: DeleteStatementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteStatementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteStatementResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): DeleteStatementResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteStatementResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteStatementResponse>, I>>(base?: I): DeleteStatementResponse {
+    return DeleteStatementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteStatementResponse>, I>>(_: I): DeleteStatementResponse {
+    const message = createBaseDeleteStatementResponse();
+    return message;
+  },
+};
+
+function createBaseListStatementsRequest(): ListStatementsRequest {
+  return {};
+}
+
+export const ListStatementsRequest: MessageFns<ListStatementsRequest> = {
+  encode(_: ListStatementsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatementsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListStatementsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ListStatementsRequest {
+    return {};
+  },
+
+  toJSON(_: ListStatementsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStatementsRequest>, I>>(base?: I): ListStatementsRequest {
+    return ListStatementsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStatementsRequest>, I>>(_: I): ListStatementsRequest {
+    const message = createBaseListStatementsRequest();
+    return message;
+  },
+};
+
+function createBaseListStatementsResponse(): ListStatementsResponse {
+  return { statements: [] };
+}
+
+export const ListStatementsResponse: MessageFns<ListStatementsResponse> = {
+  encode(message: ListStatementsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.statements) {
+      Statement.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatementsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListStatementsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.statements.push(Statement.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListStatementsResponse {
+    return {
+      statements: globalThis.Array.isArray(object?.statements)
+        ? object.statements.map((e: any) => Statement.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListStatementsResponse): unknown {
+    const obj: any = {};
+    if (message.statements?.length) {
+      obj.statements = message.statements.map((e) => Statement.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStatementsResponse>, I>>(base?: I): ListStatementsResponse {
+    return ListStatementsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStatementsResponse>, I>>(object: I): ListStatementsResponse {
+    const message = createBaseListStatementsResponse();
+    message.statements = object.statements?.map((e) => Statement.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLink(): Link {
+  return { id: "", resource: "", version: 0, createdBy: "", createdAt: undefined, expiresAt: undefined };
+}
+
+export const Link: MessageFns<Link> = {
+  encode(message: Link, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resource !== "") {
+      writer.uint32(18).string(message.resource);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).int32(message.version);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(34).string(message.createdBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(42).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Link {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLink();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Link {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+    };
+  },
+
+  toJSON(message: Link): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Link>, I>>(base?: I): Link {
+    return Link.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Link>, I>>(object: I): Link {
+    const message = createBaseLink();
+    message.id = object.id ?? "";
+    message.resource = object.resource ?? "";
+    message.version = object.version ?? 0;
+    message.createdBy = object.createdBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateLinkRequest(): CreateLinkRequest {
+  return { actorId: "", resource: "", version: 0, expiresAt: undefined, traceparent: "" };
+}
+
+export const CreateLinkRequest: MessageFns<CreateLinkRequest> = {
+  encode(message: CreateLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.resource !== "") {
+      writer.uint32(18).string(message.resource);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).int32(message.version);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateLinkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.version = reader.int32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateLinkRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: CreateLinkRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLinkRequest>, I>>(base?: I): CreateLinkRequest {
+    return CreateLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLinkRequest>, I>>(object: I): CreateLinkRequest {
+    const message = createBaseCreateLinkRequest();
+    message.actorId = object.actorId ?? "";
+    message.resource = object.resource ?? "";
+    message.version = object.version ?? 0;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateLinkResponse(): CreateLinkResponse {
+  return { link: undefined, token: "" };
+}
+
+export const CreateLinkResponse: MessageFns<CreateLinkResponse> = {
+  encode(message: CreateLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      Link.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateLinkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.link = Link.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.token = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateLinkResponse {
+    return {
+      link: isSet(object.link) ? Link.fromJSON(object.link) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: CreateLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = Link.toJSON(message.link);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLinkResponse>, I>>(base?: I): CreateLinkResponse {
+    return CreateLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLinkResponse>, I>>(object: I): CreateLinkResponse {
+    const message = createBaseCreateLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? Link.fromPartial(object.link) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeLinkRequest(): RevokeLinkRequest {
+  return { actorId: "", linkId: "", resource: "", traceparent: "" };
+}
+
+export const RevokeLinkRequest: MessageFns<RevokeLinkRequest> = {
+  encode(message: RevokeLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.linkId !== "") {
+      writer.uint32(18).string(message.linkId);
+    }
+    if (message.resource !== "") {
+      writer.uint32(26).string(message.resource);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(34).string(message.traceparent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeLinkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.linkId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokeLinkRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      linkId: isSet(object.linkId) ? globalThis.String(object.linkId) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+    };
+  },
+
+  toJSON(message: RevokeLinkRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeLinkRequest>, I>>(base?: I): RevokeLinkRequest {
+    return RevokeLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeLinkRequest>, I>>(object: I): RevokeLinkRequest {
+    const message = createBaseRevokeLinkRequest();
+    message.actorId = object.actorId ?? "";
+    message.linkId = object.linkId ?? "";
+    message.resource = object.resource ?? "";
+    message.traceparent = object.traceparent ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeLinkResponse(): RevokeLinkResponse {
+  return {};
+}
+
+export const RevokeLinkResponse: MessageFns<RevokeLinkResponse> = {
+  encode(_: RevokeLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeLinkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RevokeLinkResponse {
+    return {};
+  },
+
+  toJSON(_: RevokeLinkResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeLinkResponse>, I>>(base?: I): RevokeLinkResponse {
+    return RevokeLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeLinkResponse>, I>>(_: I): RevokeLinkResponse {
+    const message = createBaseRevokeLinkResponse();
+    return message;
+  },
+};
+
+function createBaseListLinksRequest(): ListLinksRequest {
+  return { resource: "" };
+}
+
+export const ListLinksRequest: MessageFns<ListLinksRequest> = {
+  encode(message: ListLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resource !== "") {
+      writer.uint32(10).string(message.resource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListLinksRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListLinksRequest {
+    return { resource: isSet(object.resource) ? globalThis.String(object.resource) : "" };
+  },
+
+  toJSON(message: ListLinksRequest): unknown {
+    const obj: any = {};
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksRequest>, I>>(base?: I): ListLinksRequest {
+    return ListLinksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksRequest>, I>>(object: I): ListLinksRequest {
+    const message = createBaseListLinksRequest();
+    message.resource = object.resource ?? "";
+    return message;
+  },
+};
+
+function createBaseListLinksResponse(): ListLinksResponse {
+  return { links: [] };
+}
+
+export const ListLinksResponse: MessageFns<ListLinksResponse> = {
+  encode(message: ListLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      Link.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListLinksResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.links.push(Link.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListLinksResponse {
+    return { links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => Link.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => Link.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksResponse>, I>>(base?: I): ListLinksResponse {
+    return ListLinksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksResponse>, I>>(object: I): ListLinksResponse {
+    const message = createBaseListLinksResponse();
+    message.links = object.links?.map((e) => Link.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseResolveLinkRequest(): ResolveLinkRequest {
+  return { token: "", method: "" };
+}
+
+export const ResolveLinkRequest: MessageFns<ResolveLinkRequest> = {
+  encode(message: ResolveLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResolveLinkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.token = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.method = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResolveLinkRequest {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+    };
+  },
+
+  toJSON(message: ResolveLinkRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveLinkRequest>, I>>(base?: I): ResolveLinkRequest {
+    return ResolveLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveLinkRequest>, I>>(object: I): ResolveLinkRequest {
+    const message = createBaseResolveLinkRequest();
+    message.token = object.token ?? "";
+    message.method = object.method ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveLinkResponse(): ResolveLinkResponse {
+  return { link: undefined };
+}
+
+export const ResolveLinkResponse: MessageFns<ResolveLinkResponse> = {
+  encode(message: ResolveLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      Link.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResolveLinkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.link = Link.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResolveLinkResponse {
+    return { link: isSet(object.link) ? Link.fromJSON(object.link) : undefined };
+  },
+
+  toJSON(message: ResolveLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = Link.toJSON(message.link);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveLinkResponse>, I>>(base?: I): ResolveLinkResponse {
+    return ResolveLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveLinkResponse>, I>>(object: I): ResolveLinkResponse {
+    const message = createBaseResolveLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? Link.fromPartial(object.link) : undefined;
+    return message;
+  },
+};
+
 /**
- * PolicyService decides who may do what to which file (IAM-lite: deny by default,
- * owner rights, shares, explicit deny wins).
+ * PolicyService decides who may do what to which file (IAM-lite: deny by default, owner
+ * rights, shares, policy statements where an explicit deny wins) and keeps share links.
+ * Decisions are cached and the cache is invalidated when grants or statements change.
  */
 export type PolicyServiceService = typeof PolicyServiceService;
 export const PolicyServiceService = {
-  /** Authorize returns a decision for one actor, action and resource. */
+  /** Authorize returns a decision for one actor, action and resource, with its reason. */
   authorize: {
     path: "/coffer.policy.v1.PolicyService/Authorize",
     requestStream: false,
@@ -866,7 +2631,7 @@ export const PolicyServiceService = {
     responseSerialize: (value: AuthorizeResponse): Buffer => Buffer.from(AuthorizeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AuthorizeResponse => AuthorizeResponse.decode(value),
   },
-  /** CreateGrant shares a resource with another user. */
+  /** CreateGrant shares a resource with another user (read, or read and write). */
   createGrant: {
     path: "/coffer.policy.v1.PolicyService/CreateGrant",
     requestStream: false,
@@ -876,7 +2641,7 @@ export const PolicyServiceService = {
     responseSerialize: (value: CreateGrantResponse): Buffer => Buffer.from(CreateGrantResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateGrantResponse => CreateGrantResponse.decode(value),
   },
-  /** RevokeGrant removes a share. */
+  /** RevokeGrant removes a share; NOT_FOUND when the grant is not on that resource. */
   revokeGrant: {
     path: "/coffer.policy.v1.PolicyService/RevokeGrant",
     requestStream: false,
@@ -886,7 +2651,7 @@ export const PolicyServiceService = {
     responseSerialize: (value: RevokeGrantResponse): Buffer => Buffer.from(RevokeGrantResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeGrantResponse => RevokeGrantResponse.decode(value),
   },
-  /** ListGrants lists the grants on a resource. */
+  /** ListGrants lists the live (not expired, not revoked) grants on a resource. */
   listGrants: {
     path: "/coffer.policy.v1.PolicyService/ListGrants",
     requestStream: false,
@@ -896,21 +2661,144 @@ export const PolicyServiceService = {
     responseSerialize: (value: ListGrantsResponse): Buffer => Buffer.from(ListGrantsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListGrantsResponse => ListGrantsResponse.decode(value),
   },
+  /** ListGrantedResources lists the resources a user holds a live grant on (for "shared with me"). */
+  listGrantedResources: {
+    path: "/coffer.policy.v1.PolicyService/ListGrantedResources",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListGrantedResourcesRequest): Buffer =>
+      Buffer.from(ListGrantedResourcesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListGrantedResourcesRequest => ListGrantedResourcesRequest.decode(value),
+    responseSerialize: (value: ListGrantedResourcesResponse): Buffer =>
+      Buffer.from(ListGrantedResourcesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListGrantedResourcesResponse => ListGrantedResourcesResponse.decode(value),
+  },
+  /** RevokeResourceGrants removes every grant and link on a resource (when it is purged). */
+  revokeResourceGrants: {
+    path: "/coffer.policy.v1.PolicyService/RevokeResourceGrants",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RevokeResourceGrantsRequest): Buffer =>
+      Buffer.from(RevokeResourceGrantsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeResourceGrantsRequest => RevokeResourceGrantsRequest.decode(value),
+    responseSerialize: (value: RevokeResourceGrantsResponse): Buffer =>
+      Buffer.from(RevokeResourceGrantsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeResourceGrantsResponse => RevokeResourceGrantsResponse.decode(value),
+  },
+  /** PutStatement creates or replaces a policy statement (administrators, through the gateway). */
+  putStatement: {
+    path: "/coffer.policy.v1.PolicyService/PutStatement",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PutStatementRequest): Buffer => Buffer.from(PutStatementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutStatementRequest => PutStatementRequest.decode(value),
+    responseSerialize: (value: PutStatementResponse): Buffer =>
+      Buffer.from(PutStatementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutStatementResponse => PutStatementResponse.decode(value),
+  },
+  /** DeleteStatement removes a policy statement. */
+  deleteStatement: {
+    path: "/coffer.policy.v1.PolicyService/DeleteStatement",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DeleteStatementRequest): Buffer =>
+      Buffer.from(DeleteStatementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteStatementRequest => DeleteStatementRequest.decode(value),
+    responseSerialize: (value: DeleteStatementResponse): Buffer =>
+      Buffer.from(DeleteStatementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteStatementResponse => DeleteStatementResponse.decode(value),
+  },
+  /** ListStatements lists every policy statement. */
+  listStatements: {
+    path: "/coffer.policy.v1.PolicyService/ListStatements",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListStatementsRequest): Buffer =>
+      Buffer.from(ListStatementsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListStatementsRequest => ListStatementsRequest.decode(value),
+    responseSerialize: (value: ListStatementsResponse): Buffer =>
+      Buffer.from(ListStatementsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListStatementsResponse => ListStatementsResponse.decode(value),
+  },
+  /** CreateLink issues a signed, expiring, revocable share link to one file. */
+  createLink: {
+    path: "/coffer.policy.v1.PolicyService/CreateLink",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateLinkRequest): Buffer => Buffer.from(CreateLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateLinkRequest => CreateLinkRequest.decode(value),
+    responseSerialize: (value: CreateLinkResponse): Buffer => Buffer.from(CreateLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateLinkResponse => CreateLinkResponse.decode(value),
+  },
+  /** RevokeLink revokes a share link; NOT_FOUND when the link is not on that resource. */
+  revokeLink: {
+    path: "/coffer.policy.v1.PolicyService/RevokeLink",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RevokeLinkRequest): Buffer => Buffer.from(RevokeLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeLinkRequest => RevokeLinkRequest.decode(value),
+    responseSerialize: (value: RevokeLinkResponse): Buffer => Buffer.from(RevokeLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeLinkResponse => RevokeLinkResponse.decode(value),
+  },
+  /** ListLinks lists the live links of a resource. */
+  listLinks: {
+    path: "/coffer.policy.v1.PolicyService/ListLinks",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListLinksRequest): Buffer => Buffer.from(ListLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLinksRequest => ListLinksRequest.decode(value),
+    responseSerialize: (value: ListLinksResponse): Buffer => Buffer.from(ListLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLinksResponse => ListLinksResponse.decode(value),
+  },
+  /**
+   * ResolveLink verifies a link token (HMAC, expiry, revocation) in constant time;
+   * PERMISSION_DENIED for any failure, without saying which.
+   */
+  resolveLink: {
+    path: "/coffer.policy.v1.PolicyService/ResolveLink",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResolveLinkRequest): Buffer => Buffer.from(ResolveLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveLinkRequest => ResolveLinkRequest.decode(value),
+    responseSerialize: (value: ResolveLinkResponse): Buffer => Buffer.from(ResolveLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveLinkResponse => ResolveLinkResponse.decode(value),
+  },
 } as const;
 
 export interface PolicyServiceServer extends UntypedServiceImplementation {
-  /** Authorize returns a decision for one actor, action and resource. */
+  /** Authorize returns a decision for one actor, action and resource, with its reason. */
   authorize: handleUnaryCall<AuthorizeRequest, AuthorizeResponse>;
-  /** CreateGrant shares a resource with another user. */
+  /** CreateGrant shares a resource with another user (read, or read and write). */
   createGrant: handleUnaryCall<CreateGrantRequest, CreateGrantResponse>;
-  /** RevokeGrant removes a share. */
+  /** RevokeGrant removes a share; NOT_FOUND when the grant is not on that resource. */
   revokeGrant: handleUnaryCall<RevokeGrantRequest, RevokeGrantResponse>;
-  /** ListGrants lists the grants on a resource. */
+  /** ListGrants lists the live (not expired, not revoked) grants on a resource. */
   listGrants: handleUnaryCall<ListGrantsRequest, ListGrantsResponse>;
+  /** ListGrantedResources lists the resources a user holds a live grant on (for "shared with me"). */
+  listGrantedResources: handleUnaryCall<ListGrantedResourcesRequest, ListGrantedResourcesResponse>;
+  /** RevokeResourceGrants removes every grant and link on a resource (when it is purged). */
+  revokeResourceGrants: handleUnaryCall<RevokeResourceGrantsRequest, RevokeResourceGrantsResponse>;
+  /** PutStatement creates or replaces a policy statement (administrators, through the gateway). */
+  putStatement: handleUnaryCall<PutStatementRequest, PutStatementResponse>;
+  /** DeleteStatement removes a policy statement. */
+  deleteStatement: handleUnaryCall<DeleteStatementRequest, DeleteStatementResponse>;
+  /** ListStatements lists every policy statement. */
+  listStatements: handleUnaryCall<ListStatementsRequest, ListStatementsResponse>;
+  /** CreateLink issues a signed, expiring, revocable share link to one file. */
+  createLink: handleUnaryCall<CreateLinkRequest, CreateLinkResponse>;
+  /** RevokeLink revokes a share link; NOT_FOUND when the link is not on that resource. */
+  revokeLink: handleUnaryCall<RevokeLinkRequest, RevokeLinkResponse>;
+  /** ListLinks lists the live links of a resource. */
+  listLinks: handleUnaryCall<ListLinksRequest, ListLinksResponse>;
+  /**
+   * ResolveLink verifies a link token (HMAC, expiry, revocation) in constant time;
+   * PERMISSION_DENIED for any failure, without saying which.
+   */
+  resolveLink: handleUnaryCall<ResolveLinkRequest, ResolveLinkResponse>;
 }
 
 export interface PolicyServiceClient extends Client {
-  /** Authorize returns a decision for one actor, action and resource. */
+  /** Authorize returns a decision for one actor, action and resource, with its reason. */
   authorize(
     request: AuthorizeRequest,
     callback: (error: ServiceError | null, response: AuthorizeResponse) => void,
@@ -926,7 +2814,7 @@ export interface PolicyServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AuthorizeResponse) => void,
   ): ClientUnaryCall;
-  /** CreateGrant shares a resource with another user. */
+  /** CreateGrant shares a resource with another user (read, or read and write). */
   createGrant(
     request: CreateGrantRequest,
     callback: (error: ServiceError | null, response: CreateGrantResponse) => void,
@@ -942,7 +2830,7 @@ export interface PolicyServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateGrantResponse) => void,
   ): ClientUnaryCall;
-  /** RevokeGrant removes a share. */
+  /** RevokeGrant removes a share; NOT_FOUND when the grant is not on that resource. */
   revokeGrant(
     request: RevokeGrantRequest,
     callback: (error: ServiceError | null, response: RevokeGrantResponse) => void,
@@ -958,7 +2846,7 @@ export interface PolicyServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeGrantResponse) => void,
   ): ClientUnaryCall;
-  /** ListGrants lists the grants on a resource. */
+  /** ListGrants lists the live (not expired, not revoked) grants on a resource. */
   listGrants(
     request: ListGrantsRequest,
     callback: (error: ServiceError | null, response: ListGrantsResponse) => void,
@@ -973,6 +2861,153 @@ export interface PolicyServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListGrantsResponse) => void,
+  ): ClientUnaryCall;
+  /** ListGrantedResources lists the resources a user holds a live grant on (for "shared with me"). */
+  listGrantedResources(
+    request: ListGrantedResourcesRequest,
+    callback: (error: ServiceError | null, response: ListGrantedResourcesResponse) => void,
+  ): ClientUnaryCall;
+  listGrantedResources(
+    request: ListGrantedResourcesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListGrantedResourcesResponse) => void,
+  ): ClientUnaryCall;
+  listGrantedResources(
+    request: ListGrantedResourcesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListGrantedResourcesResponse) => void,
+  ): ClientUnaryCall;
+  /** RevokeResourceGrants removes every grant and link on a resource (when it is purged). */
+  revokeResourceGrants(
+    request: RevokeResourceGrantsRequest,
+    callback: (error: ServiceError | null, response: RevokeResourceGrantsResponse) => void,
+  ): ClientUnaryCall;
+  revokeResourceGrants(
+    request: RevokeResourceGrantsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeResourceGrantsResponse) => void,
+  ): ClientUnaryCall;
+  revokeResourceGrants(
+    request: RevokeResourceGrantsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeResourceGrantsResponse) => void,
+  ): ClientUnaryCall;
+  /** PutStatement creates or replaces a policy statement (administrators, through the gateway). */
+  putStatement(
+    request: PutStatementRequest,
+    callback: (error: ServiceError | null, response: PutStatementResponse) => void,
+  ): ClientUnaryCall;
+  putStatement(
+    request: PutStatementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutStatementResponse) => void,
+  ): ClientUnaryCall;
+  putStatement(
+    request: PutStatementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutStatementResponse) => void,
+  ): ClientUnaryCall;
+  /** DeleteStatement removes a policy statement. */
+  deleteStatement(
+    request: DeleteStatementRequest,
+    callback: (error: ServiceError | null, response: DeleteStatementResponse) => void,
+  ): ClientUnaryCall;
+  deleteStatement(
+    request: DeleteStatementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteStatementResponse) => void,
+  ): ClientUnaryCall;
+  deleteStatement(
+    request: DeleteStatementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteStatementResponse) => void,
+  ): ClientUnaryCall;
+  /** ListStatements lists every policy statement. */
+  listStatements(
+    request: ListStatementsRequest,
+    callback: (error: ServiceError | null, response: ListStatementsResponse) => void,
+  ): ClientUnaryCall;
+  listStatements(
+    request: ListStatementsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListStatementsResponse) => void,
+  ): ClientUnaryCall;
+  listStatements(
+    request: ListStatementsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListStatementsResponse) => void,
+  ): ClientUnaryCall;
+  /** CreateLink issues a signed, expiring, revocable share link to one file. */
+  createLink(
+    request: CreateLinkRequest,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  createLink(
+    request: CreateLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  createLink(
+    request: CreateLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** RevokeLink revokes a share link; NOT_FOUND when the link is not on that resource. */
+  revokeLink(
+    request: RevokeLinkRequest,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeLink(
+    request: RevokeLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeLink(
+    request: RevokeLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** ListLinks lists the live links of a resource. */
+  listLinks(
+    request: ListLinksRequest,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ResolveLink verifies a link token (HMAC, expiry, revocation) in constant time;
+   * PERMISSION_DENIED for any failure, without saying which.
+   */
+  resolveLink(
+    request: ResolveLinkRequest,
+    callback: (error: ServiceError | null, response: ResolveLinkResponse) => void,
+  ): ClientUnaryCall;
+  resolveLink(
+    request: ResolveLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolveLinkResponse) => void,
+  ): ClientUnaryCall;
+  resolveLink(
+    request: ResolveLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolveLinkResponse) => void,
   ): ClientUnaryCall;
 }
 
