@@ -1,0 +1,43 @@
+import { eventTypes } from '@coffer/contracts';
+import { describe, expect, it } from 'vitest';
+import { createEvent } from './cloud-event.js';
+import { createEventBusFromUrl, platformEventSchemaRegistry } from './create-event-bus-from-url.js';
+import { EmbeddedEventBus } from './embedded-event-bus.js';
+import { KafkaEventBus } from './kafka-event-bus.js';
+
+describe('createEventBusFromUrl', () => {
+  it('builds the embedded bus for embedded://', () => {
+    expect(createEventBusFromUrl('embedded://', { clientId: 't' })).toBeInstanceOf(EmbeddedEventBus);
+  });
+
+  it('builds a Kafka bus for kafka://host:port lists (without connecting)', () => {
+    expect(createEventBusFromUrl('kafka://127.0.0.1:9092,broker-2.internal:9093?partitions=6', { clientId: 't' })).toBeInstanceOf(KafkaEventBus);
+  });
+
+  it.each(['', 'nats://x:1', 'kafka://', 'kafka://host', 'kafka://a:1?partitions=0', 'kafka://user:secret@host:1'])('refuses %j without repeating it', (url) => {
+    let message = '';
+    try {
+      createEventBusFromUrl(url, { clientId: 't' });
+    } catch (error) {
+      message = (error as { detail?: string }).detail ?? String(error);
+    }
+    expect(message).toMatch(/event bus URL/);
+    expect(message).not.toContain('secret');
+  });
+});
+
+describe('platformEventSchemaRegistry', () => {
+  it('registers every event type of the contracts', () => {
+    expect(platformEventSchemaRegistry().types()).toEqual(Object.keys(eventTypes).sort());
+  });
+
+  it('refuses data that breaks its schema and accepts data that keeps it', () => {
+    const registry = platformEventSchemaRegistry();
+    const fileId = '0190f5d2-7a6b-7c3d-8e9f-0a1b2c3d4e5f';
+    const actorId = '0190f5d2-7a6b-7c3d-8e9f-0a1b2c3d4e60';
+    const good = createEvent({ type: 'file.restored', source: 'test', subject: fileId, data: { fileId, ownerId: actorId, actorId } });
+    expect(() => registry.validate(good)).not.toThrow();
+    const bad = createEvent({ type: 'file.restored', source: 'test', subject: fileId, data: { fileId, ownerId: actorId } });
+    expect(() => registry.validate(bad)).toThrow(/actorId/);
+  });
+});
