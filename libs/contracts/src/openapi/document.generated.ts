@@ -643,9 +643,6 @@ export const openApiDocument: Record<string, unknown> = {
           "409": {
             "$ref": "#/components/responses/Problem"
           },
-          "411": {
-            "$ref": "#/components/responses/Problem"
-          },
           "413": {
             "$ref": "#/components/responses/Problem"
           },

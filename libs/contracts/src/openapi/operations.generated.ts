@@ -3058,43 +3058,6 @@ export const restOperations = [
           }
         }
       },
-      "411": {
-        "type": "object",
-        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
-        "required": [
-          "type",
-          "title",
-          "status",
-          "code"
-        ],
-        "properties": {
-          "type": {
-            "type": "string",
-            "format": "uri-reference"
-          },
-          "title": {
-            "type": "string"
-          },
-          "status": {
-            "type": "integer",
-            "minimum": 400,
-            "maximum": 599
-          },
-          "detail": {
-            "type": "string"
-          },
-          "instance": {
-            "type": "string"
-          },
-          "code": {
-            "type": "string",
-            "description": "Stable machine-readable error code, e.g. `not_found`."
-          },
-          "requestId": {
-            "type": "string"
-          }
-        }
-      },
       "413": {
         "type": "object",
         "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'precondition_failed'
   | 'payload_too_large'
+  | 'quota_exceeded'
   | 'unsupported_media_type'
   | 'range_not_satisfiable'
   | 'rate_limited'

@@ -17,6 +17,7 @@ export const errorCatalog: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fr
   conflict: { httpStatus: 409, grpcStatus: GrpcStatus.ALREADY_EXISTS, title: 'Conflict' },
   precondition_failed: { httpStatus: 412, grpcStatus: GrpcStatus.FAILED_PRECONDITION, title: 'Precondition failed' },
   payload_too_large: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Payload too large' },
+  quota_exceeded: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Quota exceeded' },
   unsupported_media_type: { httpStatus: 415, grpcStatus: GrpcStatus.INVALID_ARGUMENT, title: 'Unsupported media type' },
   range_not_satisfiable: { httpStatus: 416, grpcStatus: GrpcStatus.OUT_OF_RANGE, title: 'Range not satisfiable' },
   rate_limited: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Too many requests' },
