@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
 import type { AuthenticatorSettings } from './auth/access-token-authenticator.js';
 import type { RateLimitPolicy } from './http/rate-limiting.js';
+import type { RateLimitRule } from '@coffer/rate-limit';
 import { configValues, DEFAULT_GATEWAY_HTTP_PORT, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 
 /** Settings of the gateway beyond those every service has. */
@@ -15,12 +16,17 @@ export interface GatewayConfig extends ServiceConfig {
   /** `redis://…` shares limits between gateway instances; `memory://` is per process (dev). */
   readonly rateLimitUrl: string;
   readonly rateLimits: Readonly<RateLimitPolicy>;
+  /** Bytes each user may upload per window (COFFER_RATE_LIMIT_UPLOAD_BYTES per COFFER_RATE_LIMIT_WINDOW_S). */
+  readonly uploadByteLimit: Readonly<RateLimitRule>;
   readonly edge: {
     readonly corsOrigins: readonly string[];
     readonly hstsMaxAgeSeconds: number;
     readonly maxHeaderBytes: number;
+    /** Longest time a whole request may take to arrive: bounds uploads (COFFER_UPLOAD_TIMEOUT_MS). */
     readonly requestTimeoutMs: number;
     readonly headersTimeoutMs: number;
+    /** A connection that sends or takes no byte for this long is closed (slow clients, COFFER_IDLE_TIMEOUT_MS). */
+    readonly idleTimeoutMs: number;
     /** Express `trust proxy`: false (req.ip is the socket peer), a hop count, or addresses/CIDRs of trusted proxies. */
     readonly trustProxy: boolean | number | string;
   };
@@ -49,7 +55,9 @@ const gatewaySchema = z.object({
   // Set when clients reach the gateway over TLS (directly or through a proxy); 0 sends no HSTS.
   COFFER_HSTS_MAX_AGE_S: z.coerce.number().int().min(0).default(0),
   COFFER_MAX_HEADER_BYTES: configValues.positiveInt().default(16_384),
-  COFFER_REQUEST_TIMEOUT_MS: configValues.positiveInt().default(30_000),
+  COFFER_UPLOAD_TIMEOUT_MS: configValues.positiveInt().default(3_600_000),
+  COFFER_IDLE_TIMEOUT_MS: configValues.positiveInt().default(30_000),
+  COFFER_RATE_LIMIT_UPLOAD_BYTES: configValues.positiveInt().default(20 * 1024 ** 3),
   COFFER_HEADERS_TIMEOUT_MS: configValues.positiveInt().default(10_000),
   // Behind a reverse proxy: its address(es)/CIDRs (e.g. 10.0.0.0/8) or the number of hops, so
   // per-address rate limits see the client, not the proxy. Default: trust no one.
@@ -75,11 +83,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       corsOrigins: Object.freeze(own.COFFER_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)),
       hstsMaxAgeSeconds: own.COFFER_HSTS_MAX_AGE_S,
       maxHeaderBytes: own.COFFER_MAX_HEADER_BYTES,
-      requestTimeoutMs: own.COFFER_REQUEST_TIMEOUT_MS,
+      requestTimeoutMs: own.COFFER_UPLOAD_TIMEOUT_MS,
+      idleTimeoutMs: own.COFFER_IDLE_TIMEOUT_MS,
       headersTimeoutMs: own.COFFER_HEADERS_TIMEOUT_MS,
       trustProxy: parseTrustProxy(own.COFFER_TRUST_PROXY),
     }),
     rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
+    uploadByteLimit: Object.freeze({ limit: own.COFFER_RATE_LIMIT_UPLOAD_BYTES, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 }),
     rateLimits: Object.freeze({
       failMode: own.COFFER_RATE_LIMIT_FAIL_MODE,
       rules: Object.freeze({

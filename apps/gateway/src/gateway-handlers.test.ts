@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { restOperations, type authV1, type userV1 } from '@coffer/contracts';
+import { restOperations, type authV1, type fileV1, type policyV1, type userV1 } from '@coffer/contracts';
+import { createLogger } from '@coffer/platform';
 import { gatewayHandlers } from './gateway-handlers.js';
 
 describe('gateway handlers and the contract', () => {
@@ -8,6 +9,10 @@ describe('gateway handlers and the contract', () => {
     health: { check: () => Promise.reject(new Error('not called')) },
     auth: {} as authV1.AuthServiceClient,
     users: {} as userV1.UserServiceClient,
+    files: {} as fileV1.FileServiceClient,
+    policy: {} as policyV1.PolicyServiceClient,
+    uploadBudget: () => () => Promise.resolve(),
+    logger: createLogger({ service: 'gateway-test', level: 'silent' }),
     forgetSession: () => undefined,
     deadlineMs: 1_000,
   });

@@ -1,10 +1,11 @@
 import type { authV1, userV1 } from '@coffer/contracts';
+import { fileHandlers, type FileHandlerDeps } from './files/file-handlers.js';
 import { getHealthHandler } from './health/get-health.handler.js';
 import type { PlatformHealthChecker } from './health/platform-health.js';
 import type { OperationHandlers } from './http/operation.js';
 import { identityHandlers } from './identity/identity-handlers.js';
 
-export interface GatewayHandlerDeps {
+export interface GatewayHandlerDeps extends FileHandlerDeps {
   health: PlatformHealthChecker;
   auth: authV1.AuthServiceClient;
   users: userV1.UserServiceClient;
@@ -17,5 +18,6 @@ export function gatewayHandlers(deps: GatewayHandlerDeps): OperationHandlers {
   return {
     getHealth: getHealthHandler(deps.health),
     ...identityHandlers(deps),
+    ...fileHandlers(deps),
   };
 }

@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authV1, healthV1, userV1 } from '@coffer/contracts';
+import { authV1, fileV1, healthV1, policyV1, userV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
 import { AccessTokenAuthenticator } from './auth/access-token-authenticator.js';
 import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters.js';
 import { loadGatewayConfig } from './gateway-config.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
-import { GatewayRateLimitMetrics } from './http/rate-limiting.js';
+import { GatewayRateLimitMetrics, uploadByteBudget } from './http/rate-limiting.js';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { gatewayHandlers } from './gateway-handlers.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
@@ -27,9 +27,10 @@ runMain('gateway', async () => {
   );
   const limiter = createRateLimiterFromUrl(config.rateLimitUrl);
   runtime.addCloseStep({ name: 'rate-limiter', run: () => limiter.close() });
+  const rateLimitMetrics = new GatewayRateLimitMetrics(runtime.registry);
   const app = createGatewayApp({
     authenticator,
-    rateLimits: { limiter, policy: config.rateLimits, metrics: new GatewayRateLimitMetrics(runtime.registry) },
+    rateLimits: { limiter, policy: config.rateLimits, metrics: rateLimitMetrics },
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),
@@ -37,15 +38,22 @@ runMain('gateway', async () => {
       health: new GrpcPlatformHealthChecker(healthClients, config.healthTimeoutMs),
       auth,
       users: runtime.client(userV1.UserServiceClient, 'user'),
+      files: runtime.client(fileV1.FileServiceClient, 'file'),
+      policy: runtime.client(policyV1.PolicyServiceClient, 'policy'),
+      uploadBudget: (userId, declaredBytes) =>
+        uploadByteBudget(userId, declaredBytes, { limiter, rule: config.uploadByteLimit, failMode: config.rateLimits.failMode, metrics: rateLimitMetrics, logger: runtime.logger }),
+      logger: runtime.logger,
       forgetSession: (sessionId) => authenticator.forgetSession(sessionId),
       deadlineMs: config.upstreamDeadlineMs,
     }),
     edge: config.edge,
   });
 
-  // Header size and time limits (slow clients cannot hold connections open forever); file
-  // uploads get their own longer timeouts on their routes.
+  // Header size and time limits: headers must arrive within headersTimeout, a whole request
+  // (an upload included) within requestTimeout, and a connection that moves no byte for
+  // idleTimeout is closed — slow clients cannot hold connections open forever.
   const server = createServer({ maxHeaderSize: config.edge.maxHeaderBytes, requestTimeout: config.edge.requestTimeoutMs, headersTimeout: config.edge.headersTimeoutMs }, app);
+  server.setTimeout(config.edge.idleTimeoutMs, (socket) => socket.destroy());
   server.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -77,3 +77,56 @@ export function rateLimiting(
     next();
   };
 }
+
+/** Bytes charged to the byte limit at a time while an upload of unknown size streams. */
+export const UPLOAD_BYTE_CHARGE_STEP = 8 * 1024 * 1024;
+
+/**
+ * The byte side of upload rate limiting (the request side is the `user` class): each user may
+ * upload `rule.limit` bytes per window. A declared size (Content-Length) is charged at once,
+ * so an upload that cannot fit is refused before a byte is read; a body of unknown size is
+ * charged in steps of {@link UPLOAD_BYTE_CHARGE_STEP} as it arrives and stopped with 429 when
+ * the budget runs out. A store that does not answer applies the fail mode, as for requests.
+ */
+export function uploadByteBudget(
+  userId: string,
+  declaredBytes: number | undefined,
+  deps: { limiter: RateLimiter; rule: RateLimitRule; failMode: 'open' | 'closed'; metrics: GatewayRateLimitMetrics; logger: Logger },
+): (bytes: number) => Promise<void> {
+  const key = limitKey('upload-bytes', userId);
+  let charged = 0;
+  let seen = 0;
+  let storeDown = false;
+  const charge = async (cost: number) => {
+    if (storeDown || cost <= 0) return;
+    let decision;
+    try {
+      decision = await deps.limiter.consume(key, { ...deps.rule, cost: Math.min(cost, deps.rule.limit) });
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'unavailable') throw error;
+      deps.metrics.storeErrors.inc({ fail_mode: deps.failMode });
+      deps.logger.warn({ fail_mode: deps.failMode, err: error.cause ?? error }, 'rate limit store unavailable (upload bytes)');
+      if (deps.failMode === 'closed') throw new AppError('unavailable', { detail: 'Rate limits cannot be checked right now; try again shortly.', retryAfterSeconds: 1 });
+      storeDown = true;
+      return;
+    }
+    if (!decision.allowed) {
+      deps.metrics.limited.inc({ class: 'upload_bytes' });
+      throw new AppError('rate_limited', { detail: 'Upload byte limit reached; slow down.', retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
+    }
+    charged += cost;
+  };
+  let first = true;
+  return async (bytes: number) => {
+    if (first) {
+      first = false;
+      if (declaredBytes !== undefined && declaredBytes > deps.rule.limit) {
+        throw new AppError('payload_too_large', { detail: `This upload is larger than the ${deps.rule.limit}-byte upload allowance per ${Math.round(deps.rule.windowMs / 1000)} s.` });
+      }
+      if (declaredBytes !== undefined) await charge(declaredBytes);
+    }
+    seen += bytes;
+    // Bytes beyond the declared size (or all, when none was declared) are charged in steps.
+    if (seen - charged >= UPLOAD_BYTE_CHARGE_STEP) await charge(seen - charged);
+  };
+}

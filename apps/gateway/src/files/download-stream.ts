@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import type { Request, Response } from 'express';
+import { fileV1 } from '@coffer/contracts';
+import { contentDisposition, contentRangeHeader, unsatisfiedContentRange } from '@coffer/http-content';
+import { formatContentDigest } from '@coffer/integrity';
+import { AppError, fromGrpcError, type Logger } from '@coffer/platform';
+
+/** Types a browser may render inline from the API origin; everything else is an attachment. */
+const INLINE_SAFE_TYPES = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'application/pdf',
+  'text/plain',
+  'video/mp4',
+  'video/webm',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/wav',
+]);
+
+export interface DownloadOptions {
+  disposition: 'attachment' | 'inline';
+  logger: Logger;
+}
+
+function isServiceError(error: unknown): error is Parameters<typeof fromGrpcError>[0] {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
+}
+
+/**
+ * Answers a download from the file service's DownloadFile stream: status and headers from the
+ * first message (200, 206, 304 or 416), then the bytes with backpressure — the next chunk is
+ * taken from gRPC only when the client has taken the previous one. A failure after the headers
+ * were sent (an integrity failure found at the end, say) aborts the connection, so the client
+ * sees a truncated body, never a complete-looking corrupt one. A client that goes away
+ * cancels the call.
+ */
+export async function streamDownload(files: fileV1.FileServiceClient, request: fileV1.DownloadFileRequest, req: Request, res: Response, options: DownloadOptions): Promise<void> {
+  const call = files.downloadFile({ ...request, headerOnly: req.method === 'HEAD' });
+  const cancel = () => call.cancel();
+  res.once('close', cancel);
+  const messages = call[Symbol.asyncIterator]() as AsyncIterator<fileV1.DownloadFileResponse>;
+  let first: IteratorResult<fileV1.DownloadFileResponse>;
+  try {
+    first = await messages.next();
+  } catch (error) {
+    res.off('close', cancel);
+    throw isServiceError(error) ? fromGrpcError(error) : error;
+  }
+  const part = first.done ? undefined : first.value.part;
+  if (part?.$case !== 'header' || !part.header.file) {
+    res.off('close', cancel);
+    call.cancel();
+    throw new AppError('internal', { detail: 'An internal error occurred.', cause: new Error('DownloadFile did not start with a header') });
+  }
+  const header = part.header;
+  const file = part.header.file;
+  if (!file) throw new AppError('internal');
+  res.setHeader('etag', header.etag);
+  res.setHeader('accept-ranges', 'bytes');
+  res.setHeader('cache-control', 'private, no-cache');
+  if (header.outcome === fileV1.DownloadOutcome.DOWNLOAD_OUTCOME_NOT_MODIFIED) {
+    res.off('close', cancel);
+    res.status(304).end();
+    return;
+  }
+  if (header.outcome === fileV1.DownloadOutcome.DOWNLOAD_OUTCOME_RANGE_NOT_SATISFIABLE) {
+    res.off('close', cancel);
+    res.setHeader('content-range', unsatisfiedContentRange(file.sizeBytes));
+    throw new AppError('range_not_satisfiable', { detail: `The file has ${file.sizeBytes} bytes; the requested range starts beyond its end.` });
+  }
+  const partial = header.outcome === fileV1.DownloadOutcome.DOWNLOAD_OUTCOME_PARTIAL;
+  const type = file.declaredContentType || 'application/octet-stream';
+  const inline = options.disposition === 'inline' && INLINE_SAFE_TYPES.has(type) && INLINE_SAFE_TYPES.has(file.sniffedContentType);
+  res.status(partial ? 206 : 200);
+  res.setHeader('content-type', type);
+  res.setHeader('content-length', String(header.contentLength));
+  res.setHeader('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', file.name));
+  // User content never runs as a page of the API origin.
+  res.setHeader('content-security-policy', "default-src 'none'; sandbox");
+  // RFC 9530: Repr-Digest is of the whole file; Content-Digest of the bytes in this message.
+  res.setHeader('repr-digest', formatContentDigest(file.sha256));
+  if (partial) res.setHeader('content-range', contentRangeHeader(header.rangeStart, header.rangeEnd, file.sizeBytes));
+  else res.setHeader('content-digest', formatContentDigest(file.sha256));
+  if (req.method === 'HEAD') {
+    res.off('close', cancel);
+    call.cancel();
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  try {
+    for (;;) {
+      const next = await messages.next();
+      if (next.done) break;
+      if (next.value.part?.$case !== 'chunk') continue;
+      if (!res.write(next.value.part.chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } catch (error) {
+    const appError = isServiceError(error) ? fromGrpcError(error) : error;
+    options.logger.warn({ err: appError, file_id: file.id }, 'download aborted after its headers were sent');
+    res.destroy();
+  } finally {
+    res.off('close', cancel);
+  }
+}
