@@ -109,10 +109,25 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
   };
 }
 
-/** The embedded-engine settings of a service: PGlite folders and key files under `dataDir`. */
+/** Services that keep a relational database (their own schema; PGlite unless told otherwise). */
+const DATABASE_SERVICES: ReadonlySet<ServiceName> = new Set<ServiceName>(['auth', 'user', 'file', 'metadata', 'policy']);
+
+/**
+ * The embedded-engine settings of a service: PGlite folders, key files and the file store
+ * under `dataDir/<service>`. Without a dataDir, databases are in memory, keys are generated
+ * per process and the file service keeps objects in a temporary folder.
+ */
 function embeddedStateEnv(name: ServiceName, dataDir: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  if (name === 'auth' || name === 'user') env['COFFER_DATABASE_URL'] = dataDir ? `pglite://${join(dataDir, name, 'pglite')}` : 'pglite://memory';
-  if (name === 'auth' && dataDir) env['COFFER_SIGNING_KEYS_FILE'] = join(dataDir, 'auth', 'signing-keys.json');
+  const own = dataDir === undefined ? undefined : join(dataDir, name);
+  if (own !== undefined) env['COFFER_DATA_DIR'] = own;
+  if (DATABASE_SERVICES.has(name)) env['COFFER_DATABASE_URL'] = own ? `pglite://${join(own, 'pglite')}` : 'pglite://memory';
+  if (own === undefined) return env;
+  if (name === 'auth') env['COFFER_SIGNING_KEYS_FILE'] = join(own, 'signing-keys.json');
+  if (name === 'file') {
+    env['COFFER_CONTENT_KEYS_FILE'] = join(own, 'content-keys.json');
+    env['COFFER_OBJECT_STORE_URL'] = `file://${join(own, 'objects')}`;
+  }
+  if (name === 'policy') env['COFFER_LINK_KEYS_FILE'] = join(own, 'link-keys.json');
   return env;
 }
