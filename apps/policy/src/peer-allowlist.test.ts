@@ -2,44 +2,47 @@ import { describe, expect, it } from 'vitest';
 import { ALL_SERVICES, HEALTH_CHECK_METHOD, isPeerAllowed } from '@coffer/platform';
 import { policyPeerAllowlist } from './peer-allowlist.js';
 
-/** Every RPC of proto/coffer/policy/v1/policy.proto. */
-const RPC_METHODS = [
-  '/coffer.policy.v1.PolicyService/Authorize',
-  '/coffer.policy.v1.PolicyService/CreateGrant',
-  '/coffer.policy.v1.PolicyService/RevokeGrant',
-  '/coffer.policy.v1.PolicyService/ListGrants',
-];
+const method = (name: string) => `/coffer.policy.v1.PolicyService/${name}`;
 
-/** The services that may call every RPC. */
-const CALLERS: readonly string[] = ['gateway', 'file'];
+/** The RPCs of proto/coffer/policy/v1/policy.proto only the file service may call. */
+const FILE_METHODS = [
+  'Authorize',
+  'CreateGrant',
+  'RevokeGrant',
+  'ListGrants',
+  'ListGrantedResources',
+  'RevokeResourceGrants',
+  'CreateLink',
+  'RevokeLink',
+  'ListLinks',
+  'ResolveLink',
+].map(method);
+/** The administration RPCs only the gateway may call. */
+const GATEWAY_METHODS = ['PutStatement', 'DeleteStatement', 'ListStatements'].map(method);
 
-/** Every other Coffer service, and a caller that presented no certificate identity. */
-const REFUSED_PEERS = [
-  ...ALL_SERVICES.filter((peer) => !CALLERS.includes(peer)).map((peer) => ({ label: peer, peer })),
-  { label: 'a caller without identity', peer: undefined },
-];
+const PEERS = [...ALL_SERVICES.map((peer) => ({ label: peer, peer: peer as string | undefined })), { label: 'a caller without identity', peer: undefined }];
 
 describe('policy peer allowlist', () => {
-  it.each(CALLERS.flatMap((peer) => RPC_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
-    expect(isPeerAllowed(policyPeerAllowlist, method, peer)).toBe(true);
+  it.each(FILE_METHODS)('lets file call %s and refuses everyone else', (path) => {
+    for (const { label, peer } of PEERS) expect(isPeerAllowed(policyPeerAllowlist, path, peer), label).toBe(peer === 'file');
   });
 
-  it('lets the gateway check its health', () => {
-    expect(isPeerAllowed(policyPeerAllowlist, HEALTH_CHECK_METHOD, 'gateway')).toBe(true);
+  it.each(GATEWAY_METHODS)('lets the gateway call %s and refuses everyone else (file included)', (path) => {
+    for (const { label, peer } of PEERS) expect(isPeerAllowed(policyPeerAllowlist, path, peer), label).toBe(peer === 'gateway');
   });
 
-  it.each(REFUSED_PEERS.flatMap(({ label, peer }) => RPC_METHODS.map((method) => [label, method, peer] as const)))(
-    'refuses %s calling %s',
-    (_label, method, peer) => {
-      expect(isPeerAllowed(policyPeerAllowlist, method, peer)).toBe(false);
-    },
-  );
+  it('lets only the gateway check its health', () => {
+    for (const { label, peer } of PEERS) expect(isPeerAllowed(policyPeerAllowlist, HEALTH_CHECK_METHOD, peer), label).toBe(peer === 'gateway');
+  });
 
-  it('refuses a caller without identity a health check', () => {
-    expect(isPeerAllowed(policyPeerAllowlist, HEALTH_CHECK_METHOD, undefined)).toBe(false);
+  it('lists every RPC of the contract, and nothing else', async () => {
+    const { policyV1 } = await import('@coffer/contracts');
+    const contract = Object.values(policyV1.PolicyServiceService as Record<string, { path: string }>).map((definition) => definition.path).sort();
+    const listed = Object.keys(policyPeerAllowlist.methods ?? {}).filter((path) => path !== HEALTH_CHECK_METHOD).sort();
+    expect(listed).toEqual(contract);
   });
 
   it.each(ALL_SERVICES)('refuses %s a method the contract does not declare (deny by default)', (peer) => {
-    expect(isPeerAllowed(policyPeerAllowlist, '/coffer.policy.v1.PolicyService/NotInTheContract', peer)).toBe(false);
+    expect(isPeerAllowed(policyPeerAllowlist, method('NotInTheContract'), peer)).toBe(false);
   });
 });
