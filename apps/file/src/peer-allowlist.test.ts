@@ -4,10 +4,22 @@ import { filePeerAllowlist } from './peer-allowlist.js';
 
 /** Every RPC of proto/coffer/file/v1/file.proto. */
 const RPC_METHODS = [
-  '/coffer.file.v1.FileService/UploadFile',
-  '/coffer.file.v1.FileService/DownloadFile',
-  '/coffer.file.v1.FileService/DeleteFile',
-];
+  'UploadFile',
+  'DownloadFile',
+  'DeleteFile',
+  'GetFile',
+  'ListFiles',
+  'UpdateFile',
+  'RestoreFile',
+  'ListVersions',
+  'GetUsage',
+  'CreateShare',
+  'ListShares',
+  'RevokeShare',
+  'CreateLink',
+  'ListLinks',
+  'RevokeLink',
+].map((name) => `/coffer.file.v1.FileService/${name}`);
 
 /** The services that may call every RPC. */
 const CALLERS: readonly string[] = ['gateway'];
