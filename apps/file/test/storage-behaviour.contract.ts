@@ -169,7 +169,7 @@ export function describeStorageBehaviour(label: string, openStore: () => Promise
       const fresh = harness.records;
       const file = referenced.file;
       if (file === undefined) throw new Error('no file');
-      await fresh.createFile({ file, actorId: OWNER, fileId: '', ifAbsent: false, quota: undefined, traceparent: '' });
+      await fresh.createFile({ file, actorId: OWNER, fileId: '', ifAbsent: false, quota: undefined, traceparent: '', authorizedBy: '' });
       const report = await harness.app.reconciler.reconcileOnce();
       expect(report).toMatchObject({ scanned: 3, checked: 2, removed: 1 });
       expect((await listKeys(harness.store)).sort()).toEqual([file.storageKey, 'objects/young-orphan'].sort());
@@ -216,7 +216,7 @@ export function describeStorageBehaviour(label: string, openStore: () => Promise
         checkReady: () => underTest.store.checkReady(),
       };
       const spyHarness = createHarness(spying);
-      await spyHarness.records.createFile({ file: response.file, actorId: OWNER, fileId: '', ifAbsent: false, quota: undefined, traceparent: '' });
+      await spyHarness.records.createFile({ file: response.file, actorId: OWNER, fileId: '', ifAbsent: false, quota: undefined, traceparent: '', authorizedBy: '' });
       const fileId = [...spyHarness.records.files.keys()][0] ?? '';
       const spyGrpc = await serveOverGrpc(spyHarness.app);
       try {

@@ -77,7 +77,7 @@ export class FileOperations {
   }
 
   async updateFile(request: fileV1.UpdateFileRequest): Promise<fileV1.UpdateFileResponse> {
-    const { file } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:write', { traceparent: request.traceparent });
+    const { file, reason } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:write', { traceparent: request.traceparent });
     if (request.ifMatch !== '') {
       const outcome = evaluatePreconditions(
         { method: 'PATCH', ifMatch: request.ifMatch },
@@ -93,16 +93,17 @@ export class FileOperations {
       ...(folder === undefined ? {} : { folder }),
       actorId: request.actorId,
       traceparent: request.traceparent,
+      authorizedBy: reason,
     });
     return { file: updated };
   }
 
   async deleteFile(request: fileV1.DeleteFileRequest): Promise<fileV1.DeleteFileResponse> {
-    const { file } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:delete', {
+    const { file, reason } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:delete', {
       includeDeleted: true,
       traceparent: request.traceparent,
     });
-    const keys = await this.deps.records.deleteFile({ id: file.id, actorId: request.actorId, purge: request.purge, traceparent: request.traceparent });
+    const keys = await this.deps.records.deleteFile({ id: file.id, actorId: request.actorId, purge: request.purge, traceparent: request.traceparent, authorizedBy: reason });
     if (!request.purge) return {};
     for (const key of keys) {
       await this.deps.store.delete(key).catch((error: unknown) => {
@@ -117,11 +118,11 @@ export class FileOperations {
   }
 
   async restoreFile(request: fileV1.RestoreFileRequest): Promise<fileV1.RestoreFileResponse> {
-    const { file } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:delete', {
+    const { file, reason } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:delete', {
       includeDeleted: true,
       traceparent: request.traceparent,
     });
-    return { file: await this.deps.records.restoreFile({ id: file.id, actorId: request.actorId, traceparent: request.traceparent }) };
+    return { file: await this.deps.records.restoreFile({ id: file.id, actorId: request.actorId, traceparent: request.traceparent, authorizedBy: reason }) };
   }
 
   async listVersions(request: fileV1.ListVersionsRequest): Promise<fileV1.ListVersionsResponse> {

@@ -71,9 +71,12 @@ export class UploadOperation {
     let ownerId: string;
     let name: string;
     let folder: string;
+    // Uploads by name go to the actor's own namespace: the actor is the owner by construction.
+    let authorizedBy = 'owner';
     if (header.fileId !== '') {
-      const { file } = await access.authorize(header.actorId, header.fileId, 'file:write', { traceparent: header.traceparent });
+      const { file, reason } = await access.authorize(header.actorId, header.fileId, 'file:write', { traceparent: header.traceparent });
       ({ ownerId, name, folder } = file);
+      authorizedBy = reason;
     } else {
       ownerId = header.actorId;
       name = validateFileName(header.name);
@@ -149,6 +152,7 @@ export class UploadOperation {
         ifAbsent: header.ifAbsent,
         quota: { maxBytes: limits.quotaMaxBytes, maxFiles: limits.quotaMaxFiles },
         traceparent: header.traceparent,
+        authorizedBy,
       });
       this.deps.metrics.uploadedBytes.inc(digest.size);
       return { file: created.file, created: created.created };

@@ -24,6 +24,8 @@ export interface ChangeContext {
   /** The acting user (a UUID). */
   readonly actorId: string;
   readonly traceparent?: string | undefined;
+  /** The policy decision that allowed the change, recorded in the event as `authorizedBy`. */
+  readonly authorizedBy?: string | undefined;
 }
 
 /** The data of `file.uploaded` (events/schemas/file.uploaded.v1.json). */
@@ -97,15 +99,17 @@ export interface MetadataEventData {
 export function metadataEvent<T extends keyof MetadataEventData>(
   type: T,
   data: MetadataEventData[T],
-  options: { readonly time: Date; readonly traceparent?: string | undefined },
+  options: { readonly time: Date; readonly traceparent?: string | undefined; readonly authorizedBy?: string | undefined },
 ): CloudEvent {
   const traceparent = validTraceparent(options.traceparent);
+  // The policy decision behind the change reaches the audit trail (at most 200 characters).
+  const authorizedBy = options.authorizedBy?.slice(0, 200);
   return createEvent({
     type,
     source: METADATA_EVENT_SOURCE,
     subject: data.fileId,
     time: options.time,
-    data,
+    data: authorizedBy === undefined || authorizedBy === '' ? data : { ...data, authorizedBy },
     ...(traceparent === undefined ? {} : { traceparent }),
   });
 }

@@ -333,7 +333,7 @@ export class KnexFileRepository implements FileRepository {
             sniffedContentType: input.content.sniffedContentType,
             created,
           },
-          { time: now, traceparent: input.traceparent },
+          { time: now, traceparent: input.traceparent, authorizedBy: input.authorizedBy },
         ),
       ]);
       return { file: await readFile(trx, fileId, { version, includeDeleted: false }).then(required), created };
@@ -417,7 +417,7 @@ export class KnexFileRepository implements FileRepository {
           metadataEvent(
             'file.updated',
             { fileId: id, ownerId: file.owner_id, actorId: context.actorId, name, folder, previousName: file.name, previousFolder: file.folder },
-            { time: now, traceparent: context.traceparent },
+            { time: now, traceparent: context.traceparent, authorizedBy: context.authorizedBy },
           ),
         ]);
       }
@@ -434,7 +434,7 @@ export class KnexFileRepository implements FileRepository {
       const now = this.now();
       await trx(FILES).update({ deleted_at: now, updated_at: now }).where('id', id);
       await writeToOutbox(trx, METADATA_SCHEMA, [
-        metadataEvent('file.deleted', { fileId: id, ownerId: file.owner_id, actorId: context.actorId, purged: false }, { time: now, traceparent: context.traceparent }),
+        metadataEvent('file.deleted', { fileId: id, ownerId: file.owner_id, actorId: context.actorId, purged: false }, { time: now, traceparent: context.traceparent, authorizedBy: context.authorizedBy }),
       ]);
       return true;
     });
@@ -457,7 +457,7 @@ export class KnexFileRepository implements FileRepository {
         .where('owner_id', file.owner_id);
       const now = this.now();
       await writeToOutbox(trx, METADATA_SCHEMA, [
-        metadataEvent('file.deleted', { fileId: id, ownerId: file.owner_id, actorId: context.actorId, purged: true }, { time: now, traceparent: context.traceparent }),
+        metadataEvent('file.deleted', { fileId: id, ownerId: file.owner_id, actorId: context.actorId, purged: true }, { time: now, traceparent: context.traceparent, authorizedBy: context.authorizedBy }),
       ]);
       return versions.map((row) => row.storage_key);
     });
@@ -471,7 +471,7 @@ export class KnexFileRepository implements FileRepository {
         const now = this.now();
         await trx(FILES).update({ deleted_at: null, updated_at: now }).where('id', id).catch(rethrowConflicts);
         await writeToOutbox(trx, METADATA_SCHEMA, [
-          metadataEvent('file.restored', { fileId: id, ownerId: file.owner_id, actorId: context.actorId }, { time: now, traceparent: context.traceparent }),
+          metadataEvent('file.restored', { fileId: id, ownerId: file.owner_id, actorId: context.actorId }, { time: now, traceparent: context.traceparent, authorizedBy: context.authorizedBy }),
         ]);
       }
       return readFile(trx, id, { version: 0, includeDeleted: false });

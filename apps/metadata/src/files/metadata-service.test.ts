@@ -75,6 +75,14 @@ describe('CreateFile', () => {
     expect(event).toMatchObject({ type: 'file.uploaded', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
   });
 
+  it('records the policy decision behind each change in its event, and none when there is none', async () => {
+    const file = await create({ authorizedBy: 'grant:0190f5d2-7a6b-7c3d-8e9f-0a1b2c3d4e5f' });
+    await operations.updateFile({ id: file.id, name: 'moved.txt', actorId: owner, traceparent: '', authorizedBy: 'owner' });
+    await operations.deleteFile({ id: file.id, actorId: owner, purge: false, traceparent: '', authorizedBy: '' });
+    const events = await outboxEvents(database());
+    expect(events.map((event) => (event.data as Record<string, unknown>)['authorizedBy'])).toEqual(['grant:0190f5d2-7a6b-7c3d-8e9f-0a1b2c3d4e5f', 'owner', undefined]);
+  });
+
   it('puts a file without a folder in the root folder, and drops an invalid traceparent', async () => {
     const file = await create({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }, { folder: '' });
     expect(file.folder).toBe('/');
@@ -128,7 +136,7 @@ describe('reads and changes', () => {
     await expect(operations.getFile({ id: 'nope', version: 0, includeDeleted: false })).rejects.toMatchObject(failure('not_found'));
     await expect(operations.getFile({ id: '', version: 0, includeDeleted: false })).rejects.toMatchObject(failure('invalid_argument', 'id: is required.'));
     await expect(operations.getFile({ id: file.id, version: -1, includeDeleted: false })).rejects.toMatchObject(failure('invalid_argument'));
-    await operations.deleteFile({ id: file.id, actorId: owner, purge: false, traceparent: '' });
+    await operations.deleteFile({ id: file.id, actorId: owner, purge: false, traceparent: '', authorizedBy: '' });
     await expect(operations.getFile({ id: file.id, version: 0, includeDeleted: false })).rejects.toMatchObject(failure('not_found'));
     expect((await operations.getFile({ id: file.id, version: 0, includeDeleted: true })).file?.deletedAt).toEqual(clock.now());
   });
@@ -136,20 +144,20 @@ describe('reads and changes', () => {
   it('UpdateFile, DeleteFile, RestoreFile, ListVersions, GetUsage', async () => {
     const file = await create();
     await create({}, { name: 'other.txt' });
-    const updated = await operations.updateFile({ id: file.id, name: 'renamed.txt', folder: '/docs', actorId: owner, traceparent: '' });
+    const updated = await operations.updateFile({ id: file.id, name: 'renamed.txt', folder: '/docs', actorId: owner, traceparent: '', authorizedBy: '' });
     expect(updated.file).toMatchObject({ name: 'renamed.txt', folder: '/docs' });
-    await expect(operations.updateFile({ id: file.id, name: 'other.txt', folder: '/', actorId: owner, traceparent: '' })).rejects.toMatchObject(failure('conflict'));
-    await expect(operations.updateFile({ id: file.id, name: '', actorId: owner, traceparent: '' })).rejects.toMatchObject(failure('invalid_argument'));
-    expect(await operations.deleteFile({ id: file.id, actorId: owner, purge: false, traceparent: '' })).toEqual({ purgedStorageKeys: [] });
-    expect((await operations.restoreFile({ id: file.id, actorId: owner, traceparent: '' })).file?.deletedAt).toBeUndefined();
+    await expect(operations.updateFile({ id: file.id, name: 'other.txt', folder: '/', actorId: owner, traceparent: '', authorizedBy: '' })).rejects.toMatchObject(failure('conflict'));
+    await expect(operations.updateFile({ id: file.id, name: '', actorId: owner, traceparent: '', authorizedBy: '' })).rejects.toMatchObject(failure('invalid_argument'));
+    expect(await operations.deleteFile({ id: file.id, actorId: owner, purge: false, traceparent: '', authorizedBy: '' })).toEqual({ purgedStorageKeys: [] });
+    expect((await operations.restoreFile({ id: file.id, actorId: owner, traceparent: '', authorizedBy: '' })).file?.deletedAt).toBeUndefined();
     expect((await operations.listVersions({ fileId: file.id })).versions.map((version) => version.createdBy)).toEqual([owner]);
     expect(await operations.getUsage({ ownerId: owner })).toEqual({ bytesUsed: 22, fileCount: 2 });
-    expect(await operations.deleteFile({ id: file.id, actorId: owner, purge: true, traceparent: '' })).toEqual({ purgedStorageKeys: [file.storageKey] });
+    expect(await operations.deleteFile({ id: file.id, actorId: owner, purge: true, traceparent: '', authorizedBy: '' })).toEqual({ purgedStorageKeys: [file.storageKey] });
     expect(await operations.getUsage({ ownerId: owner })).toEqual({ bytesUsed: 11, fileCount: 1 });
-    await expect(operations.deleteFile({ id: file.id, actorId: owner, purge: true, traceparent: '' })).rejects.toMatchObject(failure('not_found'));
-    await expect(operations.restoreFile({ id: file.id, actorId: owner, traceparent: '' })).rejects.toMatchObject(failure('not_found'));
+    await expect(operations.deleteFile({ id: file.id, actorId: owner, purge: true, traceparent: '', authorizedBy: '' })).rejects.toMatchObject(failure('not_found'));
+    await expect(operations.restoreFile({ id: file.id, actorId: owner, traceparent: '', authorizedBy: '' })).rejects.toMatchObject(failure('not_found'));
     await expect(operations.listVersions({ fileId: file.id })).rejects.toMatchObject(failure('not_found'));
-    await expect(operations.deleteFile({ id: newId(), actorId: 'x', purge: false, traceparent: '' })).rejects.toMatchObject(failure('invalid_argument', 'actorId: must be a UUID.'));
+    await expect(operations.deleteFile({ id: newId(), actorId: 'x', purge: false, traceparent: '', authorizedBy: '' })).rejects.toMatchObject(failure('invalid_argument', 'actorId: must be a UUID.'));
     expect(await operations.getUsage({ ownerId: newId() })).toEqual({ bytesUsed: 0, fileCount: 0 });
   });
 
@@ -235,15 +243,15 @@ describe('MetadataService over a real grpc-js server', () => {
     expect(file.createdAt).toBeInstanceOf(Date);
     expect(await unaryCall(files().getFile.bind(files()), { id: file.id, version: 0, includeDeleted: false }, 5_000)).toEqual({ file });
     expect((await unaryCall(files().listFiles.bind(files()), metadataV1.ListFilesRequest.fromPartial({ ownerId: owner, includeOwned: true }), 5_000)).files).toEqual([file]);
-    expect((await unaryCall(files().updateFile.bind(files()), { id: file.id, name: 'b.txt', actorId: owner, traceparent: '' }, 5_000)).file?.name).toBe('b.txt');
+    expect((await unaryCall(files().updateFile.bind(files()), { id: file.id, name: 'b.txt', actorId: owner, traceparent: '', authorizedBy: '' }, 5_000)).file?.name).toBe('b.txt');
     expect((await unaryCall(files().listVersions.bind(files()), { fileId: file.id }, 5_000)).versions).toHaveLength(1);
     expect(await unaryCall(files().getUsage.bind(files()), { ownerId: owner }, 5_000)).toEqual({ bytesUsed: 11, fileCount: 1 });
     expect(await unaryCall(files().quarantineFile.bind(files()), { fileId: file.id, version: 1, reason: 'bad', detectedBy: 'read', traceparent: '' }, 5_000)).toEqual({});
     expect(await unaryCall(files().findUnreferencedKeys.bind(files()), { storageKeys: ['x'] }, 5_000)).toEqual({ storageKeys: ['x'] });
     expect((await unaryCall(files().scanVersions.bind(files()), { afterStorageKey: '', pageSize: 10 }, 5_000)).versions[0]?.quarantinedAt).toBeInstanceOf(Date);
-    expect(await unaryCall(files().deleteFile.bind(files()), { id: file.id, actorId: owner, purge: false, traceparent: '' }, 5_000)).toEqual({ purgedStorageKeys: [] });
-    expect((await unaryCall(files().restoreFile.bind(files()), { id: file.id, actorId: owner, traceparent: '' }, 5_000)).file?.deletedAt).toBeUndefined();
-    expect(await unaryCall(files().deleteFile.bind(files()), { id: file.id, actorId: owner, purge: true, traceparent: '' }, 5_000)).toEqual({ purgedStorageKeys: [file.storageKey] });
+    expect(await unaryCall(files().deleteFile.bind(files()), { id: file.id, actorId: owner, purge: false, traceparent: '', authorizedBy: '' }, 5_000)).toEqual({ purgedStorageKeys: [] });
+    expect((await unaryCall(files().restoreFile.bind(files()), { id: file.id, actorId: owner, traceparent: '', authorizedBy: '' }, 5_000)).file?.deletedAt).toBeUndefined();
+    expect(await unaryCall(files().deleteFile.bind(files()), { id: file.id, actorId: owner, purge: true, traceparent: '', authorizedBy: '' }, 5_000)).toEqual({ purgedStorageKeys: [file.storageKey] });
   });
 
   it('maps each error to its gRPC status code, never a database error', async () => {
@@ -253,9 +261,9 @@ describe('MetadataService over a real grpc-js server', () => {
     expect(await codeOf(files().createFile.bind(files()), createRequest({ ifAbsent: true }))).toBe(status.ALREADY_EXISTS);
     expect(await codeOf(files().createFile.bind(files()), createRequest({ quota: { maxBytes: 1, maxFiles: 0 } }, { name: 'big' }))).toBe(status.RESOURCE_EXHAUSTED);
     await create({}, { name: 'taken' });
-    expect(await codeOf(files().updateFile.bind(files()), { id: first.id, name: 'taken', actorId: owner, traceparent: '' })).toBe(status.ALREADY_EXISTS);
+    expect(await codeOf(files().updateFile.bind(files()), { id: first.id, name: 'taken', actorId: owner, traceparent: '', authorizedBy: '' })).toBe(status.ALREADY_EXISTS);
     expect(await codeOf(files().listFiles.bind(files()), metadataV1.ListFilesRequest.fromPartial({ ownerId: owner, includeOwned: true, pageToken: 'bad!' }))).toBe(status.INVALID_ARGUMENT);
-    expect(await codeOf(files().restoreFile.bind(files()), { id: newId(), actorId: owner, traceparent: '' })).toBe(status.NOT_FOUND);
+    expect(await codeOf(files().restoreFile.bind(files()), { id: newId(), actorId: owner, traceparent: '', authorizedBy: '' })).toBe(status.NOT_FOUND);
     expect(log.lines().filter((line) => line['msg'] === 'rpc handler failed')).toEqual([]);
   });
 });

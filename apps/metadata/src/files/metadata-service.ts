@@ -80,6 +80,7 @@ export class MetadataOperations {
       },
       actorId,
       traceparent: request.traceparent,
+      authorizedBy: request.authorizedBy,
     });
     return { file: toFileRecord(result.file), created: result.created };
   }
@@ -125,14 +126,14 @@ export class MetadataOperations {
     const actorId = requireUuid(request.actorId, 'actorId');
     const name = request.name === undefined ? undefined : requireName(request.name);
     const folder = request.folder === undefined ? undefined : requireFolder(request.folder);
-    const file = await this.repository.updateFile(id, { name, folder }, { actorId, traceparent: request.traceparent });
+    const file = await this.repository.updateFile(id, { name, folder }, { actorId, traceparent: request.traceparent, authorizedBy: request.authorizedBy });
     return { file: toFileRecord(found(file)) };
   }
 
   /** To the trash, or purged with every version (the caller deletes the returned keys). */
   async deleteFile(request: metadataV1.DeleteFileRequest): Promise<metadataV1.DeleteFileResponse> {
     const id = lookupId(request.id, 'id');
-    const context = { actorId: requireUuid(request.actorId, 'actorId'), traceparent: request.traceparent };
+    const context = { actorId: requireUuid(request.actorId, 'actorId'), traceparent: request.traceparent, authorizedBy: request.authorizedBy };
     if (request.purge) {
       const keys = await this.repository.purgeFile(id, context);
       if (keys === undefined) throw notFound();
@@ -146,7 +147,7 @@ export class MetadataOperations {
   async restoreFile(request: metadataV1.RestoreFileRequest): Promise<metadataV1.RestoreFileResponse> {
     const id = lookupId(request.id, 'id');
     const actorId = requireUuid(request.actorId, 'actorId');
-    const file = await this.repository.restoreFile(id, { actorId, traceparent: request.traceparent });
+    const file = await this.repository.restoreFile(id, { actorId, traceparent: request.traceparent, authorizedBy: request.authorizedBy });
     return { file: toFileRecord(found(file)) };
   }
 

@@ -143,6 +143,8 @@ export interface CreateFileRequest {
     | undefined;
   /** W3C traceparent of the request, recorded in the event. */
   traceparent: string;
+  /** The policy decision that allowed the change ("owner", "grant:<id>", …), recorded in the event. */
+  authorizedBy: string;
 }
 
 export interface CreateFileResponse {
@@ -198,6 +200,8 @@ export interface UpdateFileRequest {
   folder?: string | undefined;
   actorId: string;
   traceparent: string;
+  /** The policy decision that allowed the change ("owner", "grant:<id>", …), recorded in the event. */
+  authorizedBy: string;
 }
 
 export interface UpdateFileResponse {
@@ -210,6 +214,8 @@ export interface DeleteFileRequest {
   /** Remove the file and every version for good (trashed or not). */
   purge: boolean;
   traceparent: string;
+  /** The policy decision that allowed the change ("owner", "grant:<id>", …), recorded in the event. */
+  authorizedBy: string;
 }
 
 export interface DeleteFileResponse {
@@ -221,6 +227,8 @@ export interface RestoreFileRequest {
   id: string;
   actorId: string;
   traceparent: string;
+  /** The policy decision that allowed the change ("owner", "grant:<id>", …), recorded in the event. */
+  authorizedBy: string;
 }
 
 export interface RestoreFileResponse {
@@ -935,7 +943,15 @@ export const Quota: MessageFns<Quota> = {
 };
 
 function createBaseCreateFileRequest(): CreateFileRequest {
-  return { file: undefined, actorId: "", fileId: "", ifAbsent: false, quota: undefined, traceparent: "" };
+  return {
+    file: undefined,
+    actorId: "",
+    fileId: "",
+    ifAbsent: false,
+    quota: undefined,
+    traceparent: "",
+    authorizedBy: "",
+  };
 }
 
 export const CreateFileRequest: MessageFns<CreateFileRequest> = {
@@ -957,6 +973,9 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(50).string(message.traceparent);
+    }
+    if (message.authorizedBy !== "") {
+      writer.uint32(58).string(message.authorizedBy);
     }
     return writer;
   },
@@ -1016,6 +1035,14 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
           message.traceparent = reader.string();
           continue;
         }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.authorizedBy = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1033,6 +1060,7 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
       ifAbsent: isSet(object.ifAbsent) ? globalThis.Boolean(object.ifAbsent) : false,
       quota: isSet(object.quota) ? Quota.fromJSON(object.quota) : undefined,
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      authorizedBy: isSet(object.authorizedBy) ? globalThis.String(object.authorizedBy) : "",
     };
   },
 
@@ -1056,6 +1084,9 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.authorizedBy !== "") {
+      obj.authorizedBy = message.authorizedBy;
+    }
     return obj;
   },
 
@@ -1072,6 +1103,7 @@ export const CreateFileRequest: MessageFns<CreateFileRequest> = {
     message.ifAbsent = object.ifAbsent ?? false;
     message.quota = (object.quota !== undefined && object.quota !== null) ? Quota.fromPartial(object.quota) : undefined;
     message.traceparent = object.traceparent ?? "";
+    message.authorizedBy = object.authorizedBy ?? "";
     return message;
   },
 };
@@ -1617,7 +1649,7 @@ export const ListFilesResponse: MessageFns<ListFilesResponse> = {
 };
 
 function createBaseUpdateFileRequest(): UpdateFileRequest {
-  return { id: "", name: undefined, folder: undefined, actorId: "", traceparent: "" };
+  return { id: "", name: undefined, folder: undefined, actorId: "", traceparent: "", authorizedBy: "" };
 }
 
 export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
@@ -1636,6 +1668,9 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(42).string(message.traceparent);
+    }
+    if (message.authorizedBy !== "") {
+      writer.uint32(50).string(message.authorizedBy);
     }
     return writer;
   },
@@ -1687,6 +1722,14 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
           message.traceparent = reader.string();
           continue;
         }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.authorizedBy = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1703,6 +1746,7 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
       folder: isSet(object.folder) ? globalThis.String(object.folder) : undefined,
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      authorizedBy: isSet(object.authorizedBy) ? globalThis.String(object.authorizedBy) : "",
     };
   },
 
@@ -1723,6 +1767,9 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.authorizedBy !== "") {
+      obj.authorizedBy = message.authorizedBy;
+    }
     return obj;
   },
 
@@ -1736,6 +1783,7 @@ export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
     message.folder = object.folder ?? undefined;
     message.actorId = object.actorId ?? "";
     message.traceparent = object.traceparent ?? "";
+    message.authorizedBy = object.authorizedBy ?? "";
     return message;
   },
 };
@@ -1801,7 +1849,7 @@ export const UpdateFileResponse: MessageFns<UpdateFileResponse> = {
 };
 
 function createBaseDeleteFileRequest(): DeleteFileRequest {
-  return { id: "", actorId: "", purge: false, traceparent: "" };
+  return { id: "", actorId: "", purge: false, traceparent: "", authorizedBy: "" };
 }
 
 export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
@@ -1817,6 +1865,9 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(34).string(message.traceparent);
+    }
+    if (message.authorizedBy !== "") {
+      writer.uint32(42).string(message.authorizedBy);
     }
     return writer;
   },
@@ -1860,6 +1911,14 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
           message.traceparent = reader.string();
           continue;
         }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.authorizedBy = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1875,6 +1934,7 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       purge: isSet(object.purge) ? globalThis.Boolean(object.purge) : false,
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      authorizedBy: isSet(object.authorizedBy) ? globalThis.String(object.authorizedBy) : "",
     };
   },
 
@@ -1892,6 +1952,9 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.authorizedBy !== "") {
+      obj.authorizedBy = message.authorizedBy;
+    }
     return obj;
   },
 
@@ -1904,6 +1967,7 @@ export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
     message.actorId = object.actorId ?? "";
     message.purge = object.purge ?? false;
     message.traceparent = object.traceparent ?? "";
+    message.authorizedBy = object.authorizedBy ?? "";
     return message;
   },
 };
@@ -1971,7 +2035,7 @@ export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
 };
 
 function createBaseRestoreFileRequest(): RestoreFileRequest {
-  return { id: "", actorId: "", traceparent: "" };
+  return { id: "", actorId: "", traceparent: "", authorizedBy: "" };
 }
 
 export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
@@ -1984,6 +2048,9 @@ export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(26).string(message.traceparent);
+    }
+    if (message.authorizedBy !== "") {
+      writer.uint32(34).string(message.authorizedBy);
     }
     return writer;
   },
@@ -2019,6 +2086,14 @@ export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
           message.traceparent = reader.string();
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.authorizedBy = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2033,6 +2108,7 @@ export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      authorizedBy: isSet(object.authorizedBy) ? globalThis.String(object.authorizedBy) : "",
     };
   },
 
@@ -2047,6 +2123,9 @@ export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.authorizedBy !== "") {
+      obj.authorizedBy = message.authorizedBy;
+    }
     return obj;
   },
 
@@ -2058,6 +2137,7 @@ export const RestoreFileRequest: MessageFns<RestoreFileRequest> = {
     message.id = object.id ?? "";
     message.actorId = object.actorId ?? "";
     message.traceparent = object.traceparent ?? "";
+    message.authorizedBy = object.authorizedBy ?? "";
     return message;
   },
 };
