@@ -39,6 +39,185 @@ export const eventTypes = {
       }
     }
   },
+  "auth.login_failed": {
+    "version": 1,
+    "description": "A sign-in was refused. Carries no email: the trail must not list who tried which account.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.login_failed/v1",
+      "title": "auth.login_failed",
+      "description": "A sign-in was refused. Carries no email: the trail must not list who tried which account.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "reason"
+      ],
+      "properties": {
+        "reason": {
+          "enum": [
+            "bad_credentials",
+            "throttled"
+          ]
+        }
+      }
+    }
+  },
+  "auth.login_succeeded": {
+    "version": 1,
+    "description": "A user signed in; a session was created.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.login_succeeded/v1",
+      "title": "auth.login_succeeded",
+      "description": "A user signed in; a session was created.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "sessionId"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "sessionId": {
+          "type": "string",
+          "maxLength": 64
+        }
+      }
+    }
+  },
+  "auth.password_changed": {
+    "version": 1,
+    "description": "A user changed their password; their other sessions were revoked.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.password_changed/v1",
+      "title": "auth.password_changed",
+      "description": "A user changed their password; their other sessions were revoked.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    }
+  },
+  "auth.refresh_reuse_detected": {
+    "version": 1,
+    "description": "A rotated refresh token was reused; its family and session were revoked.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.refresh_reuse_detected/v1",
+      "title": "auth.refresh_reuse_detected",
+      "description": "A rotated refresh token was reused; its family and session were revoked.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "sessionId",
+        "familyId"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "sessionId": {
+          "type": "string",
+          "maxLength": 64
+        },
+        "familyId": {
+          "type": "string",
+          "maxLength": 64
+        }
+      }
+    }
+  },
+  "auth.session_revoked": {
+    "version": 1,
+    "description": "A session ended (logout, revocation).",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.session_revoked/v1",
+      "title": "auth.session_revoked",
+      "description": "A session ended (logout, revocation).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "sessionId",
+        "reason"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "sessionId": {
+          "type": "string",
+          "maxLength": 64
+        },
+        "reason": {
+          "type": "string",
+          "maxLength": 100
+        }
+      }
+    }
+  },
+  "auth.sessions_revoked_all": {
+    "version": 1,
+    "description": "Every session of a user ended.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.sessions_revoked_all/v1",
+      "title": "auth.sessions_revoked_all",
+      "description": "Every session of a user ended.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "count"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "count": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "auth.user_registered": {
+    "version": 1,
+    "description": "Credentials were created for a new account.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/auth.user_registered/v1",
+      "title": "auth.user_registered",
+      "description": "Credentials were created for a new account.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    }
+  },
   "file.deleted": {
     "version": 1,
     "description": "A file was moved to the trash, or purged for good.",
@@ -479,6 +658,84 @@ export const eventTypes = {
         "granteeId": {
           "type": "string",
           "format": "uuid"
+        }
+      }
+    }
+  },
+  "user.created": {
+    "version": 1,
+    "description": "A profile was created.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/user.created/v1",
+      "title": "user.created",
+      "description": "A profile was created.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    }
+  },
+  "user.deleted": {
+    "version": 1,
+    "description": "A profile was deleted (soft, or purged).",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/user.deleted/v1",
+      "title": "user.deleted",
+      "description": "A profile was deleted (soft, or purged).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "purged"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "purged": {
+          "type": "boolean"
+        }
+      }
+    }
+  },
+  "user.updated": {
+    "version": 1,
+    "description": "A profile changed (the fields, never their values).",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/user.updated/v1",
+      "title": "user.updated",
+      "description": "A profile changed (the fields, never their values).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "userId",
+        "fields"
+      ],
+      "properties": {
+        "userId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "fields": {
+          "type": "array",
+          "items": {
+            "enum": [
+              "email",
+              "displayName"
+            ]
+          },
+          "maxItems": 2
         }
       }
     }

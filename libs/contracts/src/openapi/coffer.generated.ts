@@ -546,10 +546,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Query the audit trail
+         * @description Newest first, with keyset pagination. Administrators see every event; other users see
+         *     events they caused and events about themselves and their files.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit trail as NDJSON or CSV
+         * @description The same filters and visibility as listAuditEvents, streamed (at most `limit` rows).
+         */
+        get: operations["exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the audit trail's hash chain
+         * @description Administrators only. Recomputes the chain and checks it against the signed checkpoints.
+         */
+        post: operations["verifyAuditChain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEvent: {
+            id: string;
+            type: string;
+            source: string;
+            actorId?: string;
+            subject?: string;
+            ownerId?: string;
+            action: string;
+            /** @enum {string} */
+            outcome: "success" | "failure" | "denied";
+            /** Format: date-time */
+            time: string;
+            /** @description Position in the hash chain. */
+            seq: number;
+            hash?: string;
+            traceparent?: string;
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventPage: {
+            events: components["schemas"]["AuditEvent"][];
+            nextPageToken?: string;
+        };
+        AuditVerification: {
+            ok: boolean;
+            rowsChecked: number;
+            checkpointsChecked: number;
+            problems: string[];
+        };
         /** @enum {string} */
         FilePermission: "read" | "write" | "delete" | "share";
         File: {
@@ -831,6 +922,17 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Events caused by this user. */
+        AuditActor: string;
+        /** @description Events about this resource (a file id, a user id). */
+        AuditResource: string;
+        /** @description The event type, e.g. `file.uploaded`. */
+        AuditAction: string;
+        AuditOutcome: "success" | "failure" | "denied";
+        /** @description Events at or after this time. */
+        AuditFrom: string;
+        /** @description Events before this time. */
+        AuditTo: string;
         FileId: string;
         /** @description The file name (required for a raw body; a multipart body may carry it as the part's filename). Unicode, normalised to NFC; no control characters, no `/` or `\`, not `.` or `..`, at most 255 UTF-8 bytes. */
         FileName: string;
@@ -1846,6 +1948,105 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Events caused by this user. */
+                actor?: components["parameters"]["AuditActor"];
+                /** @description Events about this resource (a file id, a user id). */
+                resource?: components["parameters"]["AuditResource"];
+                /** @description The event type, e.g. `file.uploaded`. */
+                action?: components["parameters"]["AuditAction"];
+                outcome?: components["parameters"]["AuditOutcome"];
+                /** @description Events at or after this time. */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Events before this time. */
+                to?: components["parameters"]["AuditTo"];
+                pageSize?: components["parameters"]["PageSize"];
+                pageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                format?: "ndjson" | "csv";
+                limit?: number;
+                /** @description Events caused by this user. */
+                actor?: components["parameters"]["AuditActor"];
+                /** @description Events about this resource (a file id, a user id). */
+                resource?: components["parameters"]["AuditResource"];
+                /** @description The event type, e.g. `file.uploaded`. */
+                action?: components["parameters"]["AuditAction"];
+                outcome?: components["parameters"]["AuditOutcome"];
+                /** @description Events at or after this time. */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Events before this time. */
+                to?: components["parameters"]["AuditTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, one JSON object per line, or CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    verifyAuditChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the verification found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };

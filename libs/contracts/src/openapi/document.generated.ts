@@ -48,6 +48,10 @@ export const openApiDocument: Record<string, unknown> = {
     {
       "name": "policy",
       "description": "Policy statements (administrators)."
+    },
+    {
+      "name": "audit",
+      "description": "The tamper-evident audit trail."
     }
   ],
   "paths": {
@@ -1599,10 +1603,237 @@ export const openApiDocument: Record<string, unknown> = {
           }
         }
       }
+    },
+    "/v1/audit": {
+      "get": {
+        "operationId": "listAuditEvents",
+        "summary": "Query the audit trail",
+        "description": "Newest first, with keyset pagination. Administrators see every event; other users see\nevents they caused and events about themselves and their files.\n",
+        "tags": [
+          "audit"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AuditActor"
+          },
+          {
+            "$ref": "#/components/parameters/AuditResource"
+          },
+          {
+            "$ref": "#/components/parameters/AuditAction"
+          },
+          {
+            "$ref": "#/components/parameters/AuditOutcome"
+          },
+          {
+            "$ref": "#/components/parameters/AuditFrom"
+          },
+          {
+            "$ref": "#/components/parameters/AuditTo"
+          },
+          {
+            "$ref": "#/components/parameters/PageSize"
+          },
+          {
+            "$ref": "#/components/parameters/PageToken"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One page of audit events.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AuditEventPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "429": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/audit/export": {
+      "get": {
+        "operationId": "exportAuditEvents",
+        "summary": "Export the audit trail as NDJSON or CSV",
+        "description": "The same filters and visibility as listAuditEvents, streamed (at most `limit` rows).",
+        "tags": [
+          "audit"
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "ndjson",
+                "csv"
+              ],
+              "default": "ndjson"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000000,
+              "default": 100000
+            }
+          },
+          {
+            "$ref": "#/components/parameters/AuditActor"
+          },
+          {
+            "$ref": "#/components/parameters/AuditResource"
+          },
+          {
+            "$ref": "#/components/parameters/AuditAction"
+          },
+          {
+            "$ref": "#/components/parameters/AuditOutcome"
+          },
+          {
+            "$ref": "#/components/parameters/AuditFrom"
+          },
+          {
+            "$ref": "#/components/parameters/AuditTo"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The events, one JSON object per line, or CSV with a header row.",
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
+    },
+    "/v1/admin/audit/verify": {
+      "post": {
+        "operationId": "verifyAuditChain",
+        "summary": "Verify the audit trail's hash chain",
+        "description": "Administrators only. Recomputes the chain and checks it against the signed checkpoints.",
+        "tags": [
+          "audit"
+        ],
+        "responses": {
+          "200": {
+            "description": "What the verification found.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AuditVerification"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "403": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "default": {
+            "$ref": "#/components/responses/Problem"
+          }
+        }
+      }
     }
   },
   "components": {
     "parameters": {
+      "AuditActor": {
+        "name": "actor",
+        "in": "query",
+        "description": "Events caused by this user.",
+        "schema": {
+          "type": "string",
+          "maxLength": 100
+        }
+      },
+      "AuditResource": {
+        "name": "resource",
+        "in": "query",
+        "description": "Events about this resource (a file id, a user id).",
+        "schema": {
+          "type": "string",
+          "maxLength": 200
+        }
+      },
+      "AuditAction": {
+        "name": "action",
+        "in": "query",
+        "description": "The event type, e.g. `file.uploaded`.",
+        "schema": {
+          "type": "string",
+          "maxLength": 100,
+          "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$"
+        }
+      },
+      "AuditOutcome": {
+        "name": "outcome",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "success",
+            "failure",
+            "denied"
+          ]
+        }
+      },
+      "AuditFrom": {
+        "name": "from",
+        "in": "query",
+        "description": "Events at or after this time.",
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      },
+      "AuditTo": {
+        "name": "to",
+        "in": "query",
+        "description": "Events before this time.",
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      },
       "FileId": {
         "name": "fileId",
         "in": "path",
@@ -1811,6 +2042,114 @@ export const openApiDocument: Record<string, unknown> = {
       }
     },
     "schemas": {
+      "AuditEvent": {
+        "type": "object",
+        "required": [
+          "id",
+          "type",
+          "source",
+          "action",
+          "outcome",
+          "time",
+          "seq",
+          "data"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "type": {
+            "type": "string"
+          },
+          "source": {
+            "type": "string"
+          },
+          "actorId": {
+            "type": "string"
+          },
+          "subject": {
+            "type": "string"
+          },
+          "ownerId": {
+            "type": "string"
+          },
+          "action": {
+            "type": "string"
+          },
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "success",
+              "failure",
+              "denied"
+            ]
+          },
+          "time": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "seq": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Position in the hash chain."
+          },
+          "hash": {
+            "type": "string"
+          },
+          "traceparent": {
+            "type": "string"
+          },
+          "data": {
+            "type": "object",
+            "additionalProperties": true
+          }
+        }
+      },
+      "AuditEventPage": {
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AuditEvent"
+            }
+          },
+          "nextPageToken": {
+            "type": "string"
+          }
+        }
+      },
+      "AuditVerification": {
+        "type": "object",
+        "required": [
+          "ok",
+          "rowsChecked",
+          "checkpointsChecked",
+          "problems"
+        ],
+        "properties": {
+          "ok": {
+            "type": "boolean"
+          },
+          "rowsChecked": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checkpointsChecked": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "problems": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
       "FilePermission": {
         "type": "string",
         "enum": [

@@ -7922,6 +7922,672 @@ export const restOperations = [
         }
       }
     }
+  },
+  {
+    "operationId": "listAuditEvents",
+    "method": "get",
+    "path": "/v1/audit",
+    "public": false,
+    "parameters": [
+      {
+        "name": "actor",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100
+        }
+      },
+      {
+        "name": "resource",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 200
+        }
+      },
+      {
+        "name": "action",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100,
+          "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$"
+        }
+      },
+      {
+        "name": "outcome",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "enum": [
+            "success",
+            "failure",
+            "denied"
+          ]
+        }
+      },
+      {
+        "name": "from",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      },
+      {
+        "name": "to",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      },
+      {
+        "name": "pageSize",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 200,
+          "default": 50
+        }
+      },
+      {
+        "name": "pageToken",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 512
+        }
+      }
+    ],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "type",
+                "source",
+                "action",
+                "outcome",
+                "time",
+                "seq",
+                "data"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "type": {
+                  "type": "string"
+                },
+                "source": {
+                  "type": "string"
+                },
+                "actorId": {
+                  "type": "string"
+                },
+                "subject": {
+                  "type": "string"
+                },
+                "ownerId": {
+                  "type": "string"
+                },
+                "action": {
+                  "type": "string"
+                },
+                "outcome": {
+                  "type": "string",
+                  "enum": [
+                    "success",
+                    "failure",
+                    "denied"
+                  ]
+                },
+                "time": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "seq": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "description": "Position in the hash chain."
+                },
+                "hash": {
+                  "type": "string"
+                },
+                "traceparent": {
+                  "type": "string"
+                },
+                "data": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "nextPageToken": {
+            "type": "string"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "429": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "exportAuditEvents",
+    "method": "get",
+    "path": "/v1/audit/export",
+    "public": false,
+    "parameters": [
+      {
+        "name": "format",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "enum": [
+            "ndjson",
+            "csv"
+          ],
+          "default": "ndjson"
+        }
+      },
+      {
+        "name": "limit",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000000,
+          "default": 100000
+        }
+      },
+      {
+        "name": "actor",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100
+        }
+      },
+      {
+        "name": "resource",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 200
+        }
+      },
+      {
+        "name": "action",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100,
+          "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$"
+        }
+      },
+      {
+        "name": "outcome",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "enum": [
+            "success",
+            "failure",
+            "denied"
+          ]
+        }
+      },
+      {
+        "name": "from",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      },
+      {
+        "name": "to",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    ],
+    "responses": {
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "verifyAuditChain",
+    "method": "post",
+    "path": "/v1/admin/audit/verify",
+    "public": false,
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "ok",
+          "rowsChecked",
+          "checkpointsChecked",
+          "problems"
+        ],
+        "properties": {
+          "ok": {
+            "type": "boolean"
+          },
+          "rowsChecked": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checkpointsChecked": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "problems": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "403": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
   }
 ] as const;
 

@@ -13,7 +13,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -23,6 +25,45 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp.generated.js";
 
 export const protobufPackage = "coffer.audit.v1";
+
+export enum ExportFormat {
+  EXPORT_FORMAT_UNSPECIFIED = 0,
+  EXPORT_FORMAT_NDJSON = 1,
+  EXPORT_FORMAT_CSV = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function exportFormatFromJSON(object: any): ExportFormat {
+  switch (object) {
+    case 0:
+    case "EXPORT_FORMAT_UNSPECIFIED":
+      return ExportFormat.EXPORT_FORMAT_UNSPECIFIED;
+    case 1:
+    case "EXPORT_FORMAT_NDJSON":
+      return ExportFormat.EXPORT_FORMAT_NDJSON;
+    case 2:
+    case "EXPORT_FORMAT_CSV":
+      return ExportFormat.EXPORT_FORMAT_CSV;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExportFormat.UNRECOGNIZED;
+  }
+}
+
+export function exportFormatToJSON(object: ExportFormat): string {
+  switch (object) {
+    case ExportFormat.EXPORT_FORMAT_UNSPECIFIED:
+      return "EXPORT_FORMAT_UNSPECIFIED";
+    case ExportFormat.EXPORT_FORMAT_NDJSON:
+      return "EXPORT_FORMAT_NDJSON";
+    case ExportFormat.EXPORT_FORMAT_CSV:
+      return "EXPORT_FORMAT_CSV";
+    case ExportFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface AuditEvent {
   id: string;
@@ -37,24 +78,68 @@ export interface AuditEvent {
     | undefined;
   /** The CloudEvent data as JSON. */
   dataJson: string;
+  /** The owner of the resource the event is about, when it has one (files). */
+  ownerId: string;
+  /** Position in the hash chain and the chain hash of this row (lowercase hex). */
+  seq: number;
+  hash: string;
+  /** W3C traceparent of the request that caused the event, when known. */
+  traceparent: string;
 }
 
 export interface QueryEventsRequest {
   /** The user asking; non-admins only see events about themselves and their files. */
   actorId: string;
   filterActorId: string;
+  /** The resource (CloudEvent subject), e.g. a file id. */
   filterSubject: string;
+  /** The event type, e.g. "file.uploaded". */
   filterAction: string;
+  /** "success", "failure" or "denied". */
   filterOutcome: string;
   fromTime: Date | undefined;
   toTime: Date | undefined;
   pageSize: number;
   pageToken: string;
+  /** Whether the asking user is an administrator (they see everything). */
+  requesterAdmin: boolean;
 }
 
 export interface QueryEventsResponse {
   events: AuditEvent[];
   nextPageToken: string;
+}
+
+export interface ExportEventsRequest {
+  /** The same filters and visibility as QueryEvents; page_size and page_token are ignored. */
+  query: QueryEventsRequest | undefined;
+  format: ExportFormat;
+  /** At most this many rows (0 = the service's limit). */
+  limit: number;
+}
+
+export interface ExportEventsResponse {
+  chunk: Buffer;
+}
+
+export interface VerifyChainRequest {
+}
+
+/** What a verification found. ok is false when any problem was found. */
+export interface VerifyChainResponse {
+  ok: boolean;
+  rowsChecked: number;
+  checkpointsChecked: number;
+  /** One line per problem, e.g. "seq 42: hash mismatch (row edited)". */
+  problems: string[];
+}
+
+export interface PublishEventsRequest {
+  /** Serialized CloudEvents (JSON), in publish order. */
+  eventsJson: string[];
+}
+
+export interface PublishEventsResponse {
 }
 
 function createBaseAuditEvent(): AuditEvent {
@@ -68,6 +153,10 @@ function createBaseAuditEvent(): AuditEvent {
     outcome: "",
     time: undefined,
     dataJson: "",
+    ownerId: "",
+    seq: 0,
+    hash: "",
+    traceparent: "",
   };
 }
 
@@ -99,6 +188,18 @@ export const AuditEvent: MessageFns<AuditEvent> = {
     }
     if (message.dataJson !== "") {
       writer.uint32(74).string(message.dataJson);
+    }
+    if (message.ownerId !== "") {
+      writer.uint32(82).string(message.ownerId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(88).int64(message.seq);
+    }
+    if (message.hash !== "") {
+      writer.uint32(98).string(message.hash);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(106).string(message.traceparent);
     }
     return writer;
   },
@@ -182,6 +283,38 @@ export const AuditEvent: MessageFns<AuditEvent> = {
           message.dataJson = reader.string();
           continue;
         }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.ownerId = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.seq = longToNumber(reader.int64());
+          continue;
+        }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.hash = reader.string();
+          continue;
+        }
+        case 13: {
+          if (tag !== 106) {
+            break;
+          }
+
+          message.traceparent = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -202,6 +335,10 @@ export const AuditEvent: MessageFns<AuditEvent> = {
       outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
       dataJson: isSet(object.dataJson) ? globalThis.String(object.dataJson) : "",
+      ownerId: isSet(object.ownerId) ? globalThis.String(object.ownerId) : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
     };
   },
 
@@ -234,6 +371,18 @@ export const AuditEvent: MessageFns<AuditEvent> = {
     if (message.dataJson !== "") {
       obj.dataJson = message.dataJson;
     }
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -251,6 +400,10 @@ export const AuditEvent: MessageFns<AuditEvent> = {
     message.outcome = object.outcome ?? "";
     message.time = object.time ?? undefined;
     message.dataJson = object.dataJson ?? "";
+    message.ownerId = object.ownerId ?? "";
+    message.seq = object.seq ?? 0;
+    message.hash = object.hash ?? "";
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -266,6 +419,7 @@ function createBaseQueryEventsRequest(): QueryEventsRequest {
     toTime: undefined,
     pageSize: 0,
     pageToken: "",
+    requesterAdmin: false,
   };
 }
 
@@ -297,6 +451,9 @@ export const QueryEventsRequest: MessageFns<QueryEventsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(74).string(message.pageToken);
+    }
+    if (message.requesterAdmin !== false) {
+      writer.uint32(80).bool(message.requesterAdmin);
     }
     return writer;
   },
@@ -380,6 +537,14 @@ export const QueryEventsRequest: MessageFns<QueryEventsRequest> = {
           message.pageToken = reader.string();
           continue;
         }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.requesterAdmin = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -400,6 +565,7 @@ export const QueryEventsRequest: MessageFns<QueryEventsRequest> = {
       toTime: isSet(object.toTime) ? fromJsonTimestamp(object.toTime) : undefined,
       pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
       pageToken: isSet(object.pageToken) ? globalThis.String(object.pageToken) : "",
+      requesterAdmin: isSet(object.requesterAdmin) ? globalThis.Boolean(object.requesterAdmin) : false,
     };
   },
 
@@ -432,6 +598,9 @@ export const QueryEventsRequest: MessageFns<QueryEventsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.requesterAdmin !== false) {
+      obj.requesterAdmin = message.requesterAdmin;
+    }
     return obj;
   },
 
@@ -449,6 +618,7 @@ export const QueryEventsRequest: MessageFns<QueryEventsRequest> = {
     message.toTime = object.toTime ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.requesterAdmin = object.requesterAdmin ?? false;
     return message;
   },
 };
@@ -529,10 +699,423 @@ export const QueryEventsResponse: MessageFns<QueryEventsResponse> = {
   },
 };
 
-/** AuditService answers queries over the audit trail that it ingests from the event bus. */
+function createBaseExportEventsRequest(): ExportEventsRequest {
+  return { query: undefined, format: 0, limit: 0 };
+}
+
+export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
+  encode(message: ExportEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== undefined) {
+      QueryEventsRequest.encode(message.query, writer.uint32(10).fork()).join();
+    }
+    if (message.format !== 0) {
+      writer.uint32(16).int32(message.format);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportEventsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.query = QueryEventsRequest.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.format = reader.int32() as any;
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.limit = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExportEventsRequest {
+    return {
+      query: isSet(object.query) ? QueryEventsRequest.fromJSON(object.query) : undefined,
+      format: isSet(object.format) ? exportFormatFromJSON(object.format) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ExportEventsRequest): unknown {
+    const obj: any = {};
+    if (message.query !== undefined) {
+      obj.query = QueryEventsRequest.toJSON(message.query);
+    }
+    if (message.format !== 0) {
+      obj.format = exportFormatToJSON(message.format);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportEventsRequest>, I>>(base?: I): ExportEventsRequest {
+    return ExportEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportEventsRequest>, I>>(object: I): ExportEventsRequest {
+    const message = createBaseExportEventsRequest();
+    message.query = (object.query !== undefined && object.query !== null)
+      ? QueryEventsRequest.fromPartial(object.query)
+      : undefined;
+    message.format = object.format ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseExportEventsResponse(): ExportEventsResponse {
+  return { chunk: Buffer.alloc(0) };
+}
+
+export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
+  encode(message: ExportEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.chunk.length !== 0) {
+      writer.uint32(10).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportEventsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.chunk = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExportEventsResponse {
+    return { chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: ExportEventsResponse): unknown {
+    const obj: any = {};
+    if (message.chunk.length !== 0) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportEventsResponse>, I>>(base?: I): ExportEventsResponse {
+    return ExportEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportEventsResponse>, I>>(object: I): ExportEventsResponse {
+    const message = createBaseExportEventsResponse();
+    message.chunk = object.chunk ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseVerifyChainRequest(): VerifyChainRequest {
+  return {};
+}
+
+export const VerifyChainRequest: MessageFns<VerifyChainRequest> = {
+  encode(_: VerifyChainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyChainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVerifyChainRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): VerifyChainRequest {
+    return {};
+  },
+
+  toJSON(_: VerifyChainRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyChainRequest>, I>>(base?: I): VerifyChainRequest {
+    return VerifyChainRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyChainRequest>, I>>(_: I): VerifyChainRequest {
+    const message = createBaseVerifyChainRequest();
+    return message;
+  },
+};
+
+function createBaseVerifyChainResponse(): VerifyChainResponse {
+  return { ok: false, rowsChecked: 0, checkpointsChecked: 0, problems: [] };
+}
+
+export const VerifyChainResponse: MessageFns<VerifyChainResponse> = {
+  encode(message: VerifyChainResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    if (message.rowsChecked !== 0) {
+      writer.uint32(16).int64(message.rowsChecked);
+    }
+    if (message.checkpointsChecked !== 0) {
+      writer.uint32(24).int64(message.checkpointsChecked);
+    }
+    for (const v of message.problems) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyChainResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVerifyChainResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.ok = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.rowsChecked = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.checkpointsChecked = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.problems.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): VerifyChainResponse {
+    return {
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      rowsChecked: isSet(object.rowsChecked) ? globalThis.Number(object.rowsChecked) : 0,
+      checkpointsChecked: isSet(object.checkpointsChecked) ? globalThis.Number(object.checkpointsChecked) : 0,
+      problems: globalThis.Array.isArray(object?.problems) ? object.problems.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: VerifyChainResponse): unknown {
+    const obj: any = {};
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.rowsChecked !== 0) {
+      obj.rowsChecked = Math.round(message.rowsChecked);
+    }
+    if (message.checkpointsChecked !== 0) {
+      obj.checkpointsChecked = Math.round(message.checkpointsChecked);
+    }
+    if (message.problems?.length) {
+      obj.problems = message.problems;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyChainResponse>, I>>(base?: I): VerifyChainResponse {
+    return VerifyChainResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyChainResponse>, I>>(object: I): VerifyChainResponse {
+    const message = createBaseVerifyChainResponse();
+    message.ok = object.ok ?? false;
+    message.rowsChecked = object.rowsChecked ?? 0;
+    message.checkpointsChecked = object.checkpointsChecked ?? 0;
+    message.problems = object.problems?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePublishEventsRequest(): PublishEventsRequest {
+  return { eventsJson: [] };
+}
+
+export const PublishEventsRequest: MessageFns<PublishEventsRequest> = {
+  encode(message: PublishEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.eventsJson) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePublishEventsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.eventsJson.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PublishEventsRequest {
+    return {
+      eventsJson: globalThis.Array.isArray(object?.eventsJson)
+        ? object.eventsJson.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PublishEventsRequest): unknown {
+    const obj: any = {};
+    if (message.eventsJson?.length) {
+      obj.eventsJson = message.eventsJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishEventsRequest>, I>>(base?: I): PublishEventsRequest {
+    return PublishEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishEventsRequest>, I>>(object: I): PublishEventsRequest {
+    const message = createBasePublishEventsRequest();
+    message.eventsJson = object.eventsJson?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePublishEventsResponse(): PublishEventsResponse {
+  return {};
+}
+
+export const PublishEventsResponse: MessageFns<PublishEventsResponse> = {
+  encode(_: PublishEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePublishEventsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PublishEventsResponse {
+    return {};
+  },
+
+  toJSON(_: PublishEventsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishEventsResponse>, I>>(base?: I): PublishEventsResponse {
+    return PublishEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishEventsResponse>, I>>(_: I): PublishEventsResponse {
+    const message = createBasePublishEventsResponse();
+    return message;
+  },
+};
+
+/**
+ * AuditService keeps the tamper-evident audit trail: it consumes every domain topic of the
+ * event bus into its store (ClickHouse in production, an embedded table in dev), idempotent
+ * by event id, chains the rows with SHA-256 and answers queries. In dev (no Kafka) it also
+ * hosts the platform's embedded event bus: producers hand it their events with PublishEvents.
+ */
 export type AuditServiceService = typeof AuditServiceService;
 export const AuditServiceService = {
-  /** QueryEvents filters audit rows with keyset pagination. */
+  /** QueryEvents filters audit rows with keyset pagination (newest first). */
   queryEvents: {
     path: "/coffer.audit.v1.AuditService/QueryEvents",
     requestStream: false,
@@ -542,15 +1125,59 @@ export const AuditServiceService = {
     responseSerialize: (value: QueryEventsResponse): Buffer => Buffer.from(QueryEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): QueryEventsResponse => QueryEventsResponse.decode(value),
   },
+  /** ExportEvents streams the rows a query selects as NDJSON or CSV, in chunks. */
+  exportEvents: {
+    path: "/coffer.audit.v1.AuditService/ExportEvents",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ExportEventsRequest): Buffer => Buffer.from(ExportEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportEventsRequest => ExportEventsRequest.decode(value),
+    responseSerialize: (value: ExportEventsResponse): Buffer =>
+      Buffer.from(ExportEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportEventsResponse => ExportEventsResponse.decode(value),
+  },
+  /** VerifyChain recomputes the hash chain and checks it against the signed checkpoints. */
+  verifyChain: {
+    path: "/coffer.audit.v1.AuditService/VerifyChain",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: VerifyChainRequest): Buffer => Buffer.from(VerifyChainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyChainRequest => VerifyChainRequest.decode(value),
+    responseSerialize: (value: VerifyChainResponse): Buffer => Buffer.from(VerifyChainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyChainResponse => VerifyChainResponse.decode(value),
+  },
+  /**
+   * PublishEvents accepts CloudEvents from a producer's outbox relay when the platform runs
+   * on the embedded bus (dev); with Kafka, producers publish to Kafka instead.
+   */
+  publishEvents: {
+    path: "/coffer.audit.v1.AuditService/PublishEvents",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PublishEventsRequest): Buffer => Buffer.from(PublishEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PublishEventsRequest => PublishEventsRequest.decode(value),
+    responseSerialize: (value: PublishEventsResponse): Buffer =>
+      Buffer.from(PublishEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishEventsResponse => PublishEventsResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
-  /** QueryEvents filters audit rows with keyset pagination. */
+  /** QueryEvents filters audit rows with keyset pagination (newest first). */
   queryEvents: handleUnaryCall<QueryEventsRequest, QueryEventsResponse>;
+  /** ExportEvents streams the rows a query selects as NDJSON or CSV, in chunks. */
+  exportEvents: handleServerStreamingCall<ExportEventsRequest, ExportEventsResponse>;
+  /** VerifyChain recomputes the hash chain and checks it against the signed checkpoints. */
+  verifyChain: handleUnaryCall<VerifyChainRequest, VerifyChainResponse>;
+  /**
+   * PublishEvents accepts CloudEvents from a producer's outbox relay when the platform runs
+   * on the embedded bus (dev); with Kafka, producers publish to Kafka instead.
+   */
+  publishEvents: handleUnaryCall<PublishEventsRequest, PublishEventsResponse>;
 }
 
 export interface AuditServiceClient extends Client {
-  /** QueryEvents filters audit rows with keyset pagination. */
+  /** QueryEvents filters audit rows with keyset pagination (newest first). */
   queryEvents(
     request: QueryEventsRequest,
     callback: (error: ServiceError | null, response: QueryEventsResponse) => void,
@@ -566,6 +1193,51 @@ export interface AuditServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueryEventsResponse) => void,
   ): ClientUnaryCall;
+  /** ExportEvents streams the rows a query selects as NDJSON or CSV, in chunks. */
+  exportEvents(
+    request: ExportEventsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEventsResponse>;
+  exportEvents(
+    request: ExportEventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEventsResponse>;
+  /** VerifyChain recomputes the hash chain and checks it against the signed checkpoints. */
+  verifyChain(
+    request: VerifyChainRequest,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyChain(
+    request: VerifyChainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyChain(
+    request: VerifyChainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * PublishEvents accepts CloudEvents from a producer's outbox relay when the platform runs
+   * on the embedded bus (dev); with Kafka, producers publish to Kafka instead.
+   */
+  publishEvents(
+    request: PublishEventsRequest,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
+  ): ClientUnaryCall;
+  publishEvents(
+    request: PublishEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
+  ): ClientUnaryCall;
+  publishEvents(
+    request: PublishEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuditServiceClient = makeGenericClientConstructor(
@@ -576,6 +1248,14 @@ export const AuditServiceClient = makeGenericClientConstructor(
   service: typeof AuditServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -610,6 +1290,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
