@@ -13,7 +13,10 @@ export function unitTestConfig() {
     test: {
       include: ['src/**/*.test.ts'],
       environment: 'node',
+      // Ceilings, not timing assertions: an embedded PostgreSQL (PGlite) can take well over 10 s
+      // to open on a busy 2-core machine, and a hook that hits the ceiling fails its whole file.
       testTimeout: 20_000,
+      hookTimeout: 60_000,
       pool: 'forks',
     },
   });
