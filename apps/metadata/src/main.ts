@@ -1,6 +1,6 @@
-import { metadataV1 } from '@coffer/contracts';
+import { auditV1, metadataV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createEventBusFromUrl } from '@coffer/events';
+import { createEventBusFromUrl, forwardToAudit } from '@coffer/events';
 import { OutboxRelay } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { KnexFileRepository } from './files/file-repository.js';
@@ -43,7 +43,12 @@ runMain('metadata', async () => {
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied }, 'metadata schema migrated');
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
-    const bus = createEventBusFromUrl(config.eventBusUrl, { clientId: 'metadata', logger: runtime.logger });
+    const bus = createEventBusFromUrl(config.eventBusUrl, {
+      clientId: 'metadata',
+      logger: runtime.logger,
+      // peer://audit (make dev): the audit service hosts the embedded bus.
+      forward: forwardToAudit(runtime.client(auditV1.AuditServiceClient, 'audit')),
+    });
     const relay = new OutboxRelay({
       db,
       schema: METADATA_SCHEMA,

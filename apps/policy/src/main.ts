@@ -1,6 +1,6 @@
-import { policyV1 } from '@coffer/contracts';
+import { auditV1, policyV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createEventBusFromUrl } from '@coffer/events';
+import { createEventBusFromUrl, forwardToAudit } from '@coffer/events';
 import { LinkTokenSigner } from '@coffer/integrity';
 import { OutboxRelay } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
@@ -54,7 +54,12 @@ runMain('policy', async () => {
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied }, 'policy schema migrated');
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
-    const bus = createEventBusFromUrl(config.eventBusUrl, { clientId: 'policy', logger: runtime.logger });
+    const bus = createEventBusFromUrl(config.eventBusUrl, {
+      clientId: 'policy',
+      logger: runtime.logger,
+      // peer://audit (make dev): the audit service hosts the embedded bus.
+      forward: forwardToAudit(runtime.client(auditV1.AuditServiceClient, 'audit')),
+    });
     const relay = new OutboxRelay({ db, schema: POLICY_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }) });
     relay.start();
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });

@@ -3,11 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { createEvent } from './cloud-event.js';
 import { createEventBusFromUrl, platformEventSchemaRegistry } from './create-event-bus-from-url.js';
 import { EmbeddedEventBus } from './embedded-event-bus.js';
+import { ForwardingEventBus } from './forwarding-event-bus.js';
 import { KafkaEventBus } from './kafka-event-bus.js';
 
 describe('createEventBusFromUrl', () => {
   it('builds the embedded bus for embedded://', () => {
     expect(createEventBusFromUrl('embedded://', { clientId: 't' })).toBeInstanceOf(EmbeddedEventBus);
+  });
+
+  it('builds a forwarding bus for peer://audit when given a way to forward, and refuses without one', () => {
+    expect(createEventBusFromUrl('peer://audit', { clientId: 't', forward: () => Promise.resolve() })).toBeInstanceOf(ForwardingEventBus);
+    expect(() => createEventBusFromUrl('peer://audit', { clientId: 't' })).toThrow(/forward/);
   });
 
   it('builds a Kafka bus for kafka://host:port lists (without connecting)', () => {

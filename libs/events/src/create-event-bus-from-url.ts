@@ -3,6 +3,7 @@ import { AppError, type Logger } from '@coffer/platform';
 import { EmbeddedEventBus } from './embedded-event-bus.js';
 import type { EventBus } from './event-bus.js';
 import { EventSchemaRegistry } from './event-schema-registry.js';
+import { ForwardingEventBus, type ForwardEvents } from './forwarding-event-bus.js';
 import { KafkaEventBus } from './kafka-event-bus.js';
 
 /** Options of {@link createEventBusFromUrl}. */
@@ -12,6 +13,8 @@ export interface EventBusFromUrlOptions {
   /** Defaults to {@link platformEventSchemaRegistry}. */
   readonly registry?: EventSchemaRegistry;
   readonly logger?: Logger;
+  /** `peer://…` only: how events reach the process hosting the embedded bus (its PublishEvents RPC). */
+  readonly forward?: ForwardEvents;
 }
 
 /**
@@ -27,8 +30,11 @@ export function platformEventSchemaRegistry(): EventSchemaRegistry {
 /**
  * Builds the bus a URL names, without connecting yet:
  * - `kafka://host:port[,host:port…][?partitions=N]` → {@link KafkaEventBus};
- * - `embedded://` → {@link EmbeddedEventBus}: in this process only (dev and single-node use;
- *   events published here reach only subscribers in the same process).
+ * - `embedded://` → {@link EmbeddedEventBus}: in this process only (events published here
+ *   reach only subscribers in the same process);
+ * - `peer://audit` → {@link ForwardingEventBus}: publish-only, forwarded with `options.forward`
+ *   to the service hosting the embedded bus (the audit service) — how separate processes share
+ *   one embedded bus in `make dev`.
  *
  * Throws `AppError('invalid_argument')` for anything else; the message never repeats the URL.
  */
@@ -36,6 +42,10 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
   const registry = options.registry ?? platformEventSchemaRegistry();
   const logger = options.logger === undefined ? {} : { logger: options.logger };
   if (url === 'embedded://' || url === 'embedded:') return new EmbeddedEventBus({ registry, ...logger });
+  if (/^peer:\/\/[a-z]+$/.test(url)) {
+    if (options.forward === undefined) throw new AppError('invalid_argument', { detail: 'A peer:// event bus needs a way to forward events to its host.' });
+    return new ForwardingEventBus({ forward: options.forward, registry });
+  }
   const kafka = /^kafka:\/\/([^/?#]*)\/?(?:\?(.*))?$/.exec(url);
   if (kafka) {
     const brokers = (kafka[1] ?? '').split(',').filter((broker) => broker !== '');
@@ -48,5 +58,5 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
     }
     return new KafkaEventBus({ brokers, clientId: options.clientId, registry, ...logger, ...(partitions === null ? {} : { partitions: Number(partitions) }) });
   }
-  throw new AppError('invalid_argument', { detail: 'The event bus URL must start with kafka:// or embedded://.' });
+  throw new AppError('invalid_argument', { detail: 'The event bus URL must start with kafka://, embedded:// or peer://.' });
 }

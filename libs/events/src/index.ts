@@ -28,3 +28,4 @@ export { partitionForKey, type EventRecord } from './event-record.js';
 export { EmbeddedEventBus, type EmbeddedEventBusOptions, type StoredEventRecord } from './embedded-event-bus.js';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';
 export { createEventBusFromUrl, platformEventSchemaRegistry, type EventBusFromUrlOptions } from './create-event-bus-from-url.js';
+export { ForwardingEventBus, forwardToAudit, type ForwardEvents } from './forwarding-event-bus.js';
