@@ -59,7 +59,7 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
         ...(name === 'gateway' ? { COFFER_HTTP_PORT: String(httpPort) } : {}),
         ...embeddedStateEnv(name, options.dataDir),
         // On the embedded bus the audit service hosts it; producers forward their events there.
-        ...(name !== 'audit' && (options.env ?? process.env)['COFFER_EVENT_BUS_URL'] === undefined ? { COFFER_EVENT_BUS_URL: 'peer://audit' } : {}),
+        ...(name !== 'audit' && { ...process.env, ...options.env }['COFFER_EVENT_BUS_URL'] === undefined ? { COFFER_EVENT_BUS_URL: 'peer://audit' } : {}),
       },
     });
     for (const stream of ['stdout', 'stderr'] as const) {
