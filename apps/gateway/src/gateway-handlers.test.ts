@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restOperations, type authV1, type fileV1, type policyV1, type userV1 } from '@coffer/contracts';
+import { restOperations, type auditV1, type authV1, type fileV1, type policyV1, type userV1 } from '@coffer/contracts';
 import { createLogger } from '@coffer/platform';
 import { gatewayHandlers } from './gateway-handlers.js';
 
@@ -10,6 +10,7 @@ describe('gateway handlers and the contract', () => {
     auth: {} as authV1.AuthServiceClient,
     users: {} as userV1.UserServiceClient,
     files: {} as fileV1.FileServiceClient,
+    audit: {} as auditV1.AuditServiceClient,
     policy: {} as policyV1.PolicyServiceClient,
     uploadBudget: () => () => Promise.resolve(),
     logger: createLogger({ service: 'gateway-test', level: 'silent' }),

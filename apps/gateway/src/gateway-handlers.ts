@@ -1,11 +1,12 @@
 import type { authV1, userV1 } from '@coffer/contracts';
+import { auditHandlers, type AuditHandlerDeps } from './audit/audit-handlers.js';
 import { fileHandlers, type FileHandlerDeps } from './files/file-handlers.js';
 import { getHealthHandler } from './health/get-health.handler.js';
 import type { PlatformHealthChecker } from './health/platform-health.js';
 import type { OperationHandlers } from './http/operation.js';
 import { identityHandlers } from './identity/identity-handlers.js';
 
-export interface GatewayHandlerDeps extends FileHandlerDeps {
+export interface GatewayHandlerDeps extends FileHandlerDeps, AuditHandlerDeps {
   health: PlatformHealthChecker;
   auth: authV1.AuthServiceClient;
   users: userV1.UserServiceClient;
@@ -19,5 +20,6 @@ export function gatewayHandlers(deps: GatewayHandlerDeps): OperationHandlers {
     getHealth: getHealthHandler(deps.health),
     ...identityHandlers(deps),
     ...fileHandlers(deps),
+    ...auditHandlers(deps),
   };
 }
