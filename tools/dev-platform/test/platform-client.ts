@@ -32,7 +32,7 @@ export class PlatformClient {
     const response = await fetch(`${this.base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
     const bytes = Buffer.from(await response.arrayBuffer());
     const type = response.headers.get('content-type') ?? '';
-    const json = /json/.test(type) && bytes.length > 0 ? (JSON.parse(bytes.toString('utf8')) as Record<string, unknown>) : undefined;
+    const json = /(\/|\+)json\b/.test(type) && bytes.length > 0 ? (JSON.parse(bytes.toString('utf8')) as Record<string, unknown>) : undefined;
     if (json !== undefined || response.status >= 400 || bytes.length === 0) {
       this.violations.push(...contractViolations(method, `${this.base}${path}`, response.status, json));
     }
