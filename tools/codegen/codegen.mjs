@@ -132,6 +132,33 @@ function eventSchemasTable() {
   );
 }
 
+/** docs/events.md: the event catalog, one section per type, from events/schemas. */
+function eventCatalog() {
+  const dir = join(root, 'events', 'schemas');
+  const lines = [
+    '# Event catalog',
+    '',
+    '<!-- Generated from events/schemas/*.json by `npx nx run contracts:codegen`; CI fails when it drifts. -->',
+    '',
+    'Every event is a CloudEvents 1.0 JSON envelope (`id`, `source`, `type`, `specversion`, `time`,',
+    '`subject`, `datacontenttype`, `data`, and `traceparent` when known) published to the topic',
+    '`coffer.<first segment of the type>.v1`, keyed by `subject` (docs/adr/0013-event-bus.md). `data`',
+    'is validated against the schema below when the event is produced and again when it is consumed.',
+    '',
+    '| type | topic | version | description | data (required fields in bold) |',
+    '|---|---|---|---|---|',
+  ];
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.json')).sort()) {
+    const schema = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    const type = schema.title;
+    const version = /\.v([0-9]+)\.json$/.exec(name)?.[1] ?? '1';
+    const required = new Set(schema.required ?? []);
+    const fields = Object.keys(schema.properties ?? {}).map((field) => (required.has(field) ? `**${field}**` : field)).join(', ');
+    lines.push(`| \`${type}\` | \`coffer.${type.split('.')[0]}.v1\` | ${version} | ${schema.description ?? ''} | ${fields} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function listFiles(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -148,7 +175,8 @@ const check = process.argv.includes('--check');
 if (!check) {
   for (const sub of generatedRoots) rmSync(join(root, generatedDir, sub), { recursive: true, force: true });
   generate(root);
-  console.log(`codegen: wrote ${listFiles(join(root, generatedDir)).length} files under ${generatedDir}`);
+  writeFileSync(join(root, 'docs', 'events.md'), eventCatalog());
+  console.log(`codegen: wrote ${listFiles(join(root, generatedDir)).length} files under ${generatedDir} and docs/events.md`);
 } else {
   const tmp = mkdtempSync(join(tmpdir(), 'coffer-codegen-'));
   try {
@@ -161,6 +189,8 @@ if (!check) {
       else if (actual.get(file) !== text) drift.push(`differs: ${file}`);
     }
     for (const file of actual.keys()) if (!expected.has(file)) drift.push(`stale (no contract): ${file}`);
+    const catalog = join(root, 'docs', 'events.md');
+    if (!existsSync(catalog) || readFileSync(catalog, 'utf8') !== eventCatalog()) drift.push('differs: docs/events.md');
     if (drift.length > 0) {
       console.error('Generated files not up to date! Run `npx nx run contracts:codegen` and commit the result.');
       for (const line of drift) console.error(`  ${line}`);

@@ -10,7 +10,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** A throwaway copy of the contracts and the codegen tool, sharing this repo's node_modules. */
 function copyOfContracts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-codegen-check-'));
-  for (const path of ['proto', 'openapi', 'events', 'tools/codegen', 'libs/contracts/src']) {
+  for (const path of ['proto', 'openapi', 'events', 'docs/events.md', 'tools/codegen', 'libs/contracts/src']) {
     cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
