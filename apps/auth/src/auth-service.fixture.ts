@@ -10,7 +10,9 @@ import { Writable } from 'node:stream';
 import { authServiceImplementation } from './auth-service.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
 import { KnexCredentialRepository } from './credentials/credential-repository.js';
-import type { AuthEvent } from './events/auth-events.js';
+import { parseEvent, platformEventSchemaRegistry, type CloudEvent } from '@coffer/events';
+import { OUTBOX_TABLE } from '@coffer/outbox';
+import { OutboxAuthEventSink } from './events/auth-events.js';
 import { LoginThrottle } from './login/login-throttle.js';
 import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
@@ -87,13 +89,41 @@ export function invoke<Request, Response>(handler: handleUnaryCall<Request, Resp
 
 /** Empties auth's tables, so one embedded database can serve many tests (PGlite starts slowly). */
 export async function clearAuthTables(db: Database): Promise<void> {
-  await db.knex.raw(`TRUNCATE ${AUTH_SCHEMA}.refresh_tokens, ${AUTH_SCHEMA}.refresh_families, ${AUTH_SCHEMA}.credentials`);
+  await db.knex.raw(`TRUNCATE ${AUTH_SCHEMA}.refresh_tokens, ${AUTH_SCHEMA}.refresh_families, ${AUTH_SCHEMA}.credentials, ${AUTH_SCHEMA}.${OUTBOX_TABLE}`);
+}
+
+/** One row of `auth.outbox`, as the relay would read it. */
+export interface OutboxRow {
+  readonly eventKey: string;
+  readonly topic: string;
+  /** The payload as stored (JSON text), for assertions on what leaves the service. */
+  readonly serialized: string;
+  readonly event: CloudEvent;
+}
+
+const registry = platformEventSchemaRegistry();
+
+/**
+ * The events in `auth.outbox`, in write order. Each is parsed (envelope checked) and its data
+ * validated against its schema (events/schemas/auth.*.v1.json); an invalid one fails the test.
+ */
+export async function readAuthOutbox(db: Database): Promise<OutboxRow[]> {
+  const rows = await db.knex.withSchema(AUTH_SCHEMA).table(OUTBOX_TABLE).orderBy('id').select<{ event_key: string; topic: string; payload: unknown }[]>('event_key', 'topic', 'payload');
+  return rows.map((row) => {
+    const serialized = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+    const event = parseEvent(serialized);
+    registry.validate(event);
+    return { eventKey: row.event_key, topic: row.topic, serialized, event };
+  });
 }
 
 export interface AuthHarness {
   auth: ReturnType<typeof authServiceImplementation>;
   users: InMemoryUsers;
-  events: AuthEvent[];
+  /** The events written to `auth.outbox` so far (validated), in write order. */
+  outbox(): Promise<OutboxRow[]>;
+  /** The types of those events, in write order. */
+  eventTypes(): Promise<string[]>;
   sessions: SessionStore;
   verifier: AccessTokenVerifier;
   db: Database;
@@ -116,7 +146,6 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
   await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
   const keys = new SigningKeyRing([await importSigningKey(await generateSigningKey('ES256'))], 600_000);
   const users = new InMemoryUsers();
-  const events: AuthEvent[] = [];
   const sessions = engines.sessions ?? new MemorySessionStore();
   const limiter = engines.limiter ?? new MemoryRateLimiter();
   const logger = createLogger({ service: 'auth', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -129,14 +158,15 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
     throttle: new LoginThrottle(limiter, { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000, signUpsPerAddress: 5, signUpWindowMs: 60_000 }),
     keys,
     accessTokens: new AccessTokenIssuer(keys, { ...TEST_SETTINGS, ttlSeconds: 600 }),
-    events: { emit: (event) => { events.push(event); return Promise.resolve(); } },
+    events: new OutboxAuthEventSink(db, logger),
     logger,
     settings: { accessTtlSeconds: 600, refreshTtlSeconds: 3_600, sessionIdleTtlMs: 3_600_000, sessionAbsoluteTtlMs: 86_400_000, userDeadlineMs: 2_000 },
   });
   return {
     auth,
     users,
-    events,
+    outbox: () => readAuthOutbox(db),
+    eventTypes: async () => (await readAuthOutbox(db)).map((row) => row.event.type),
     sessions,
     verifier: new AccessTokenVerifier(keys.jwks(), { ...TEST_SETTINGS, clockToleranceSeconds: 0 }),
     db,

@@ -20,6 +20,10 @@ export interface AuthServiceDeps {
   throttle: LoginThrottle;
   keys: SigningKeyRing;
   accessTokens: AccessTokenIssuer;
+  /**
+   * Events with no database change of their own (auth.login_failed). Every other event is
+   * written by the repositories into the outbox in the transaction of its change.
+   */
   events: AuthEventSink;
   logger: Logger;
   settings: {
@@ -75,12 +79,17 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
     );
     // The store keeps a bounded number of sessions per user; the oldest ones it dropped end here.
     for (const evicted of evictedSessionIds) {
-      await deps.refreshTokens.revokeSession(evicted, 'session-evicted', at);
-      await deps.events.emit({ type: 'auth.session_revoked', userId: user.id, sessionId: evicted, reason: 'session-evicted' });
+      await deps.refreshTokens.revokeSession(evicted, 'session-evicted', at, {
+        events: [{ type: 'auth.session_revoked', userId: user.id, sessionId: evicted, reason: 'session-evicted' }],
+      });
     }
     const refreshToken = newRefreshToken();
     const refreshExpiresAt = refreshExpiry(at, at);
-    await deps.refreshTokens.startFamily({ familyId, userId: user.id, sessionId }, { tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshExpiresAt }, at);
+    // The session itself lives in the session store; its refresh family is the database change
+    // auth.login_succeeded is written with.
+    await deps.refreshTokens.startFamily({ familyId, userId: user.id, sessionId }, { tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshExpiresAt }, at, {
+      events: [{ type: 'auth.login_succeeded', userId: user.id, sessionId }],
+    });
     const access = await deps.accessTokens.issue({ userId: user.id, sessionId, admin: user.admin });
     return {
       userId: user.id,
@@ -95,8 +104,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
 
   const revokeSession = async (userId: string, sessionId: string, reason: string): Promise<void> => {
     await deps.sessions.revoke(sessionId);
-    await deps.refreshTokens.revokeSession(sessionId, reason, now());
-    await deps.events.emit({ type: 'auth.session_revoked', userId, sessionId, reason });
+    await deps.refreshTokens.revokeSession(sessionId, reason, now(), { events: [{ type: 'auth.session_revoked', userId, sessionId, reason }] });
   };
 
   return {
@@ -109,7 +117,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       const { user } = await unaryCall(deps.users.createUser.bind(deps.users), { email: request.email, displayName: request.displayName }, settings.userDeadlineMs);
       if (!user) throw errors.internal(new Error('user service returned no user'));
       try {
-        await deps.credentials.create(user.id, passwordHash, now());
+        await deps.credentials.create(user.id, passwordHash, now(), { events: [{ type: 'auth.user_registered', userId: user.id }] });
       } catch (error) {
         // Leave nothing half-made: no profile without credentials.
         await unaryCall(deps.users.deleteUser.bind(deps.users), { id: user.id, purge: true }, settings.userDeadlineMs).catch((undoError: unknown) =>
@@ -117,7 +125,6 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
         );
         throw error;
       }
-      await deps.events.emit({ type: 'auth.user_registered', userId: user.id });
       return { userId: user.id };
     }),
 
@@ -139,9 +146,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       }
       await deps.throttle.succeeded(email);
       if (deps.hasher.needsRehash(credential.passwordHash)) await deps.credentials.updatePassword(user.id, await deps.hasher.hash(password), credential.passwordChangedAt);
-      const response = await openSession(user, request.clientIp, request.userAgent);
-      await deps.events.emit({ type: 'auth.login_succeeded', userId: user.id, sessionId: response.sessionId });
-      return response;
+      return openSession(user, request.clientIp, request.userAgent);
     }),
 
     refresh: unaryHandler(logger, async (request: authV1.RefreshRequest): Promise<authV1.RefreshResponse> => {
@@ -152,8 +157,8 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       const outcome = await deps.refreshTokens.rotate(hashRefreshToken(request.refreshToken), { tokenHash: hashRefreshToken(next), expiresAt: refreshExpiry(at, at) }, at);
       if (outcome.outcome === 'invalid') throw badRefreshToken();
       if (outcome.outcome === 'reused') {
+        // rotate() revoked the family and wrote auth.refresh_reuse_detected in one transaction.
         await deps.sessions.revoke(outcome.sessionId);
-        await deps.events.emit({ type: 'auth.refresh_reuse_detected', userId: outcome.userId, sessionId: outcome.sessionId, familyId: outcome.familyId });
         throw badRefreshToken();
       }
       const session = await deps.sessions.touch(outcome.sessionId);
@@ -182,8 +187,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
     revokeAllSessions: unaryHandler(logger, async (request: authV1.RevokeAllSessionsRequest): Promise<authV1.RevokeAllSessionsResponse> => {
       const userId = required(request.userId, 'userId', 64);
       const revoked = await deps.sessions.revokeAllForUser(userId);
-      await deps.refreshTokens.revokeUser(userId, 'logout-all', now());
-      await deps.events.emit({ type: 'auth.sessions_revoked_all', userId, count: revoked });
+      await deps.refreshTokens.revokeUser(userId, 'logout-all', now(), undefined, { events: [{ type: 'auth.sessions_revoked_all', userId, count: revoked }] });
       return { revoked };
     }),
 
@@ -205,10 +209,11 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       }
       await deps.throttle.succeeded(user.email);
       assertAcceptableNewPassword(request.newPassword, { email: user.email, displayName: user.displayName });
-      await deps.credentials.updatePassword(userId, await deps.hasher.hash(request.newPassword), now());
+      // The event is written with the new hash; the other sessions are revoked right after (the
+      // session store is Redis, not part of that transaction).
+      await deps.credentials.updatePassword(userId, await deps.hasher.hash(request.newPassword), now(), { events: [{ type: 'auth.password_changed', userId }] });
       await deps.sessions.revokeAllForUser(userId, { except: request.sessionId });
       await deps.refreshTokens.revokeUser(userId, 'password-changed', now(), request.sessionId);
-      await deps.events.emit({ type: 'auth.password_changed', userId });
       return {};
     }),
 

@@ -1,6 +1,8 @@
 import { AccessTokenIssuer } from '@coffer/access-tokens';
 import { authV1, userV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
+import { createServiceEventBus } from '@coffer/events';
+import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, PeriodicJob, runMain, startServiceRuntime } from '@coffer/platform';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { createSessionStoreFromUrl } from '@coffer/session-store';
@@ -8,7 +10,7 @@ import { loadAuthConfig } from './auth-config.js';
 import { authServiceImplementation } from './auth-service.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
 import { KnexCredentialRepository } from './credentials/credential-repository.js';
-import { LogAuthEventSink } from './events/auth-events.js';
+import { OutboxAuthEventSink } from './events/auth-events.js';
 import { loadSigningKeyRing } from './keys/signing-key-file.js';
 import { LoginThrottle } from './login/login-throttle.js';
 import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
@@ -21,6 +23,12 @@ import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.j
  * throttling. Contract: proto/coffer/auth/v1/auth.proto. Embedded defaults (PGlite in memory,
  * in-memory sessions and rate limits) unless COFFER_DATABASE_URL, COFFER_SESSION_STORE_URL and
  * COFFER_RATE_LIMIT_URL point at PostgreSQL and Redis.
+ *
+ * Events: every auth.* event is written into `auth.outbox` (in the transaction of the
+ * credentials or refresh-family change it describes; auth.login_failed in a small transaction
+ * of its own), and an OutboxRelay, started after the gRPC server, publishes them through the
+ * bus of COFFER_EVENT_BUS_URL (events/event-bus.ts). Shutdown stops the relay in a drain step
+ * (after the batch in flight), then closes the bus and the database.
  */
 runMain('auth', async () => {
   const config = loadAuthConfig();
@@ -46,7 +54,7 @@ runMain('auth', async () => {
         throttle: new LoginThrottle(limiter, config.loginThrottle),
         keys,
         accessTokens: new AccessTokenIssuer(keys, { ...config.tokens, ttlSeconds: config.tokens.accessTtlSeconds }),
-        events: new LogAuthEventSink(platform.logger),
+        events: new OutboxAuthEventSink(db, platform.logger),
         logger: platform.logger,
         settings: {
           accessTtlSeconds: config.tokens.accessTtlSeconds,
@@ -72,9 +80,15 @@ runMain('auth', async () => {
   });
   refreshCleanup.start();
   runtime.addDrainStep({ name: 'refresh-token-cleanup', run: () => refreshCleanup.stop() });
+  const bus = createServiceEventBus(config.eventBusUrl, runtime, 'auth');
+  const relay = new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), ...config.outbox });
+  registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
+  relay.start();
+  runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });
   runtime.readiness.add('database', databaseReadinessCheck(db));
   runtime.readiness.add('session-store', () => sessions.checkReady());
   runtime.readiness.add('rate-limiter', () => limiter.checkReady());
+  runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
   runtime.addCloseStep({ name: 'database', run: () => db.close() });
   runtime.addCloseStep({ name: 'session-store', run: () => sessions.close() });
   runtime.addCloseStep({ name: 'rate-limiter', run: () => limiter.close() });

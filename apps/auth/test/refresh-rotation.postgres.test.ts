@@ -3,6 +3,7 @@ import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { createSessionStoreFromUrl } from '@coffer/session-store';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, uniqueName, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { invoke, startAuthHarness, type AuthHarness } from '../src/auth-service.fixture.js';
+import { KnexCredentialRepository } from '../src/credentials/credential-repository.js';
 
 /**
  * The auth service on the production engines: the real PostgreSQL server, where two rotations
@@ -45,7 +46,11 @@ describe('auth on PostgreSQL and Redis', () => {
       expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'unauthenticated' });
     }
     // The loser presented a used token: reuse detection revoked the family (RFC 9700 §4.14.2).
-    expect(h.events.filter((event) => event.type === 'auth.refresh_reuse_detected')).toHaveLength(100);
+    // Each detection is written in the transaction that revoked the family: one valid row per run.
+    const reuse = (await h.outbox()).filter((row) => row.event.type === 'auth.refresh_reuse_detected');
+    expect(reuse).toHaveLength(100);
+    expect(new Set(reuse.map((row) => (row.event.data as { familyId: string }).familyId)).size).toBe(100);
+    expect(reuse.every((row) => row.eventKey === userId && row.event.subject === userId)).toBe(true);
   }, 300_000);
 
   it('reuse of a rotated token revokes the family on PostgreSQL too', async () => {
@@ -63,5 +68,16 @@ describe('auth on PostgreSQL and Redis', () => {
     await invoke(h.auth.logout, { sessionId: pair.sessionId });
     await expect(invoke(h.auth.checkSession, { sessionId: pair.sessionId })).resolves.toEqual({ active: false });
     await expect(invoke(h.auth.refresh, { refreshToken: pair.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+  it('outbox on PostgreSQL: a committed sign-up leaves one valid event, a failed one none, and no email', async () => {
+    const before = (await h.outbox()).length;
+    const { userId: other } = await invoke(h.auth.register, { email: 'outbox.secret@example.com', password: 'tangerine-orbit-quarry-57', displayName: 'Outbox', clientIp: '' });
+    const added = (await h.outbox()).slice(before);
+    expect(added.map((row) => ({ type: row.event.type, subject: row.event.subject, key: row.eventKey }))).toEqual([{ type: 'auth.user_registered', subject: other, key: other }]);
+    await expect(invoke(h.auth.register, { email: 'OUTBOX.secret@example.com', password: 'tangerine-orbit-quarry-57', displayName: 'Copy', clientIp: '' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(new KnexCredentialRepository(h.db).create(other, 'hash', new Date(), { events: [{ type: 'auth.user_registered', userId: other }] })).rejects.toMatchObject({ code: 'conflict' });
+    const rows = await h.outbox();
+    expect(rows).toHaveLength(before + 1);
+    expect(rows.map((row) => row.serialized).join('\n')).not.toMatch(/@|secret|tangerine/);
   });
 });

@@ -1,11 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditV1, fileV1, metadataV1, policyV1 } from '@coffer/contracts';
+import { fileV1, metadataV1, policyV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createEventBusFromUrl, forwardToAudit } from '@coffer/events';
+import { createServiceEventBus } from '@coffer/events';
 import { createObjectStoreFromUrl } from '@coffer/object-storage';
-import { OutboxRelay, outboxMigration } from '@coffer/outbox';
+import { OutboxRelay, outboxMigration, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, PeriodicJob, runMain, startServiceRuntime } from '@coffer/platform';
 import { GrpcAccessPolicy } from './collaborators/access-policy.js';
 import { GrpcFileRecords } from './collaborators/file-records.js';
@@ -63,14 +63,10 @@ runMain('file', async () => {
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied, limits: config.limits, verify_on_read: config.verifyOnRead }, 'file service ready');
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
-    const bus = createEventBusFromUrl(config.eventBusUrl, {
-      clientId: 'file',
-      logger: runtime.logger,
-      // peer://audit (make dev): the audit service hosts the embedded bus.
-      forward: forwardToAudit(runtime.client(auditV1.AuditServiceClient, 'audit')),
-    });
+    const bus = createServiceEventBus(config.eventBusUrl, runtime, 'file');
     const relay = new OutboxRelay({ db, schema: FILE_OUTBOX_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }) });
     relay.start();
+    registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });
 
     if (app !== undefined) {

@@ -1,13 +1,13 @@
-import { auditV1, metadataV1 } from '@coffer/contracts';
+import { metadataV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createEventBusFromUrl, forwardToAudit } from '@coffer/events';
-import { OutboxRelay } from '@coffer/outbox';
+import { createServiceEventBus } from '@coffer/events';
+import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { KnexFileRepository } from './files/file-repository.js';
 import { METADATA_SCHEMA, metadataMigrations } from './files/metadata-migrations.js';
 import { MetadataOperations, metadataServiceImplementation } from './files/metadata-service.js';
 import { loadMetadataConfig } from './metadata-config.js';
-import { registerOutboxBacklogMetrics } from './outbox-metrics.js';
+
 import { metadataPeerAllowlist } from './peer-allowlist.js';
 
 /**
@@ -43,12 +43,7 @@ runMain('metadata', async () => {
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied }, 'metadata schema migrated');
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
-    const bus = createEventBusFromUrl(config.eventBusUrl, {
-      clientId: 'metadata',
-      logger: runtime.logger,
-      // peer://audit (make dev): the audit service hosts the embedded bus.
-      forward: forwardToAudit(runtime.client(auditV1.AuditServiceClient, 'audit')),
-    });
+    const bus = createServiceEventBus(config.eventBusUrl, runtime, 'metadata');
     const relay = new OutboxRelay({
       db,
       schema: METADATA_SCHEMA,

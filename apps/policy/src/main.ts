@@ -1,8 +1,8 @@
-import { auditV1, policyV1 } from '@coffer/contracts';
+import { policyV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createEventBusFromUrl, forwardToAudit } from '@coffer/events';
+import { createServiceEventBus } from '@coffer/events';
 import { LinkTokenSigner } from '@coffer/integrity';
-import { OutboxRelay } from '@coffer/outbox';
+import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { loadLinkKeyRing } from './links/link-key-ring.js';
 import { policyPeerAllowlist } from './peer-allowlist.js';
@@ -54,14 +54,10 @@ runMain('policy', async () => {
     runtime.logger.info({ database: db.displayUrl, applied: migration.applied }, 'policy schema migrated');
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
-    const bus = createEventBusFromUrl(config.eventBusUrl, {
-      clientId: 'policy',
-      logger: runtime.logger,
-      // peer://audit (make dev): the audit service hosts the embedded bus.
-      forward: forwardToAudit(runtime.client(auditV1.AuditServiceClient, 'audit')),
-    });
+    const bus = createServiceEventBus(config.eventBusUrl, runtime, 'policy');
     const relay = new OutboxRelay({ db, schema: POLICY_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }) });
     relay.start();
+    registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });
     runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
     runtime.addCloseStep({ name: 'database', run: () => db.close() });

@@ -1,12 +1,13 @@
 import { userV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
+import { createServiceEventBus } from '@coffer/events';
+import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
 import { userPeerAllowlist } from './peer-allowlist.js';
 import { loadUserConfig } from './user-config.js';
 import { PurgeJob } from './users/purge-job.js';
 import { USERS_SCHEMA, userMigrations } from './users/user-migrations.js';
 import { KnexUserRepository } from './users/user-repository.js';
-import { LogUserEventSink } from './users/user-events.js';
 import { UserOperations, userServiceImplementation } from './users/user-service.js';
 
 /**
@@ -21,9 +22,12 @@ import { UserOperations, userServiceImplementation } from './users/user-service.
  *
  * Start-up: config → database (COFFER_DATABASE_URL: PostgreSQL, or embedded PGlite by
  * default) → migrations of the `users` schema (before any RPC is served; a failure stops the
- * process) → gRPC server. /readyz fails while the database does not answer. A timer purges
- * accounts soft-deleted longer than COFFER_USER_DELETE_GRACE_DAYS. Shutdown stops the timer,
- * drains the gRPC server, then closes the database.
+ * process) → event bus (COFFER_EVENT_BUS_URL, events/event-bus.ts) → gRPC server → outbox
+ * relay. Every change writes its user.* event into `users.outbox` in its own transaction; the
+ * relay publishes them. /readyz fails while the database does not answer; /metrics carries the
+ * outbox backlog. A timer purges accounts soft-deleted longer than COFFER_USER_DELETE_GRACE_DAYS.
+ * Shutdown stops the timer and the relay (after the batch in flight), drains the gRPC server,
+ * then closes the bus and the database.
  */
 runMain('user', async () => {
   const config = loadUserConfig();
@@ -37,7 +41,7 @@ runMain('user', async () => {
       allowlist: userPeerAllowlist,
       // HealthService comes from the platform.
       grpcServices: (deps) => {
-        const operations = new UserOperations({ repository, adminEmails: config.adminEmails, events: new LogUserEventSink(deps.logger) });
+        const operations = new UserOperations({ repository, adminEmails: config.adminEmails });
         return [notImplementedService(userV1.UserServiceService, userServiceImplementation(operations, deps.logger))];
       },
     });
@@ -52,6 +56,19 @@ runMain('user', async () => {
     });
     purgeJob.start();
     runtime.addDrainStep({ name: 'purge-job', run: () => purgeJob.stop() });
+
+    const bus = createServiceEventBus(config.eventBusUrl, runtime, 'user');
+    const relay = new OutboxRelay({
+      db,
+      schema: USERS_SCHEMA,
+      bus,
+      logger: runtime.logger.child({ component: 'outbox-relay' }),
+      ...config.outbox,
+    });
+    registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
+    relay.start();
+    runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });
+    runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
     runtime.addCloseStep({ name: 'database', run: () => db.close() });
     runtime.installSignalHandlers();
   } catch (error) {

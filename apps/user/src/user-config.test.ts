@@ -11,6 +11,23 @@ describe('loadUserConfig', () => {
     expect(Object.isFrozen(config.adminEmails)).toBe(true);
   });
 
+  it('defaults to the embedded event bus and the outbox relay defaults, and reads them', () => {
+    expect(loadUserConfig({})).toMatchObject({
+      eventBusUrl: 'embedded://',
+      outbox: { batchSize: 100, idleWaitMs: 250, baseBackoffMs: 1_000, maxBackoffMs: 60_000 },
+    });
+    const config = loadUserConfig({
+      COFFER_EVENT_BUS_URL: 'kafka://kafka:9092',
+      COFFER_OUTBOX_BATCH_SIZE: '10',
+      COFFER_OUTBOX_IDLE_WAIT_MS: '50',
+      COFFER_OUTBOX_BASE_BACKOFF_MS: '100',
+      COFFER_OUTBOX_MAX_BACKOFF_MS: '1000',
+    });
+    expect(config).toMatchObject({ eventBusUrl: 'kafka://kafka:9092', outbox: { batchSize: 10, idleWaitMs: 50, baseBackoffMs: 100, maxBackoffMs: 1_000 } });
+    expect(Object.isFrozen(config.outbox)).toBe(true);
+    expect(() => loadUserConfig({ COFFER_OUTBOX_BASE_BACKOFF_MS: '5000', COFFER_OUTBOX_MAX_BACKOFF_MS: '1000' })).toThrow(/COFFER_OUTBOX_MAX_BACKOFF_MS/);
+  });
+
   it('reads every setting, lower-casing and de-duplicating the admin emails', () => {
     const config = loadUserConfig({
       COFFER_DATABASE_URL: 'postgres://coffer:secret@db.internal:5432/coffer',

@@ -23,6 +23,23 @@ export interface UserConfig extends ServiceConfig {
    * and remove addresses from the list once their accounts exist.
    */
   readonly adminEmails: readonly string[];
+  /**
+   * The event bus the outbox relay publishes to (COFFER_EVENT_BUS_URL): `embedded://` (default,
+   * this process only) or `kafka://host:port[,…]`. Checked when the bus is built at start-up
+   * (events/event-bus.ts), so a new kind of bus needs no change here.
+   */
+  readonly eventBusUrl: string;
+  /** The outbox relay's settings. */
+  readonly outbox: {
+    /** Rows published per relay transaction (COFFER_OUTBOX_BATCH_SIZE). */
+    readonly batchSize: number;
+    /** Pause after a run that found nothing, in ms (COFFER_OUTBOX_IDLE_WAIT_MS). */
+    readonly idleWaitMs: number;
+    /** Backoff after a failed publish, doubled per attempt, in ms (COFFER_OUTBOX_BASE_BACKOFF_MS). */
+    readonly baseBackoffMs: number;
+    /** Upper bound of that backoff, in ms (COFFER_OUTBOX_MAX_BACKOFF_MS). */
+    readonly maxBackoffMs: number;
+  };
 }
 
 /** setTimeout's largest delay; a larger one fires after 1 ms instead. */
@@ -33,6 +50,11 @@ const userSchema = z.object({
   COFFER_USER_DELETE_GRACE_DAYS: z.coerce.number().int().min(0).max(3_650).default(30),
   COFFER_USER_PURGE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(MAX_TIMER_MS).default(3_600_000),
   COFFER_ADMIN_EMAILS: z.string().default(''),
+  COFFER_EVENT_BUS_URL: z.string().min(1).default('embedded://'),
+  COFFER_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  COFFER_OUTBOX_IDLE_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  COFFER_OUTBOX_BASE_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  COFFER_OUTBOX_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
 });
 
 /** Loads the user service's settings from the environment (and COFFER_CONFIG_FILE). */
@@ -58,6 +80,10 @@ export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig
     }
   }
 
+  if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) {
+    problems.push('COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...loadServiceConfig('user', env),
@@ -65,5 +91,12 @@ export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig
     deleteGraceDays: own.COFFER_USER_DELETE_GRACE_DAYS,
     purgeIntervalMs: own.COFFER_USER_PURGE_INTERVAL_MS,
     adminEmails: Object.freeze([...new Set(adminEmails)]),
+    eventBusUrl: own.COFFER_EVENT_BUS_URL,
+    outbox: Object.freeze({
+      batchSize: own.COFFER_OUTBOX_BATCH_SIZE,
+      idleWaitMs: own.COFFER_OUTBOX_IDLE_WAIT_MS,
+      baseBackoffMs: own.COFFER_OUTBOX_BASE_BACKOFF_MS,
+      maxBackoffMs: own.COFFER_OUTBOX_MAX_BACKOFF_MS,
+    }),
   });
 }

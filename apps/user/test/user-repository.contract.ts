@@ -1,9 +1,10 @@
-import { listAppliedMigrations, migrate, type Database } from '@coffer/db';
+import { listAppliedMigrations, migrate, withTransaction, type Database } from '@coffer/db';
 import { AppError } from '@coffer/platform';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { USERS_SCHEMA, userMigrations } from '../src/users/user-migrations.js';
 import { KnexUserRepository, type UserRecord } from '../src/users/user-repository.js';
-import { clearUsers, DAY_MS, TestClock } from '../src/users/user-test.fixture.js';
+import { writeUserEvents } from '../src/users/user-events.js';
+import { clearUsers, DAY_MS, outboxEvents, outboxRows, TestClock } from '../src/users/user-test.fixture.js';
 
 const EMAIL_IN_USE = { code: 'conflict', detail: 'email: is already in use.' };
 const BAD_PAGE_TOKEN = { code: 'invalid_argument', detail: 'pageToken: is not valid.' };
@@ -48,7 +49,7 @@ export function userRepositoryContract(openDatabase: () => Promise<Database>): v
       expect(again.applied).toEqual([]);
       expect(again.alreadyApplied).toEqual(userMigrations.map((migration) => migration.name));
       const applied = await listAppliedMigrations(database(), USERS_SCHEMA);
-      expect(applied.map((migration) => migration.name)).toEqual(['0001_create_users']);
+      expect(applied.map((migration) => migration.name)).toEqual(['0001_create_users', '0002_create_outbox']);
     });
   });
 
@@ -322,6 +323,82 @@ export function userRepositoryContract(openDatabase: () => Promise<Database>): v
       // The genuine token still works; an empty one means the first page.
       expect((await repository.list({ pageSize: 2, pageToken: nextPageToken })).users).toHaveLength(2);
       expect((await repository.list({ pageSize: 2, pageToken: '' })).users).toHaveLength(2);
+    });
+  });
+  describe('events in the outbox (same transaction as the change)', () => {
+    it('a committed create, update, soft delete and purge each leave exactly one valid event, keyed by the user id', async () => {
+      const ada = await create('ada@example.com', 'Ada');
+      expect(await outboxEvents(database())).toEqual([{ type: 'user.created', subject: ada.id, data: { userId: ada.id } }]);
+      await repository.update(ada.id, { displayName: 'Ada King' });
+      await repository.update(ada.id, { email: 'ada.king@example.com', displayName: 'Ada K' });
+      await repository.softDelete(ada.id);
+      await repository.purge(ada.id);
+      const rows = await outboxRows(database());
+      expect(rows.map(({ event }) => ({ type: event.type, subject: event.subject, source: event.source, data: event.data }))).toEqual([
+        { type: 'user.created', subject: ada.id, source: 'coffer/user', data: { userId: ada.id } },
+        { type: 'user.updated', subject: ada.id, source: 'coffer/user', data: { userId: ada.id, fields: ['displayName'] } },
+        { type: 'user.updated', subject: ada.id, source: 'coffer/user', data: { userId: ada.id, fields: ['email', 'displayName'] } },
+        { type: 'user.deleted', subject: ada.id, source: 'coffer/user', data: { userId: ada.id, purged: false } },
+        { type: 'user.deleted', subject: ada.id, source: 'coffer/user', data: { userId: ada.id, purged: true } },
+      ]);
+      expect(rows.every((row) => row.eventKey === ada.id && row.topic === 'coffer.user.v1')).toBe(true);
+      expect(rows.map(({ event }) => event.time)).toEqual(rows.map(() => clock.now().toISOString()));
+      expect(new Set(rows.map(({ event }) => event.id)).size).toBe(rows.length);
+    });
+
+    it('never carries an email or a display name', async () => {
+      const ada = await create('Secret.Person@example.com', 'Very Secret Name');
+      await repository.update(ada.id, { email: 'other.secret@example.org', displayName: 'Another Secret' });
+      await repository.softDelete(ada.id);
+      const payloads = (await outboxRows(database())).map((row) => row.serialized).join('\n');
+      expect(payloads).not.toMatch(/@|secret/i);
+    });
+
+    it('a refused create or update (taken email) leaves no event', async () => {
+      const ada = await create('ada@example.com');
+      const grace = await create('grace@example.com');
+      const before = await outboxEvents(database());
+      await expect(create('ADA@example.com')).rejects.toMatchObject(EMAIL_IN_USE);
+      await expect(repository.update(grace.id, { email: 'Ada@Example.com' })).rejects.toMatchObject(EMAIL_IN_USE);
+      expect(await outboxEvents(database())).toEqual(before);
+      expect(before.map((event) => event.subject)).toEqual([ada.id, grace.id]);
+    });
+
+    it('a change that finds nothing to change leaves no event', async () => {
+      const ada = await create('ada@example.com');
+      await repository.softDelete(ada.id);
+      const before = await outboxEvents(database());
+      expect(await repository.update(ada.id, { displayName: 'Gone' })).toBeUndefined();
+      expect(await repository.update('7d444840-9dc0-11d1-b245-5ffdce74fad2', { displayName: 'Nobody' })).toBeUndefined();
+      expect(await repository.softDelete(ada.id)).toBe(true);
+      expect(await repository.purge('7d444840-9dc0-11d1-b245-5ffdce74fad2')).toBe(false);
+      expect((await repository.findById(ada.id, { includeDeleted: true }))?.displayName).toBe('Ada Lovelace');
+      expect(await outboxEvents(database())).toEqual(before);
+    });
+
+    it('an event written in a transaction that then throws is rolled back with the change', async () => {
+      const id = '0b7e6b8e-2f43-4c59-9a57-3b1a0f1c2d3e';
+      await expect(
+        withTransaction(database(), async (trx) => {
+          await trx.withSchema(USERS_SCHEMA).table('users').insert({ id, email: 'x@example.com', display_name: 'X', admin: false, created_at: clock.now(), updated_at: clock.now() });
+          await writeUserEvents(trx, [{ type: 'user.created', userId: id }], clock.now());
+          throw new AppError('internal', { detail: 'boom' });
+        }),
+      ).rejects.toMatchObject({ code: 'internal' });
+      expect(await repository.findById(id)).toBeUndefined();
+      expect(await outboxEvents(database())).toEqual([]);
+    });
+
+    it('the purge job writes one user.deleted (purged) per profile it removes', async () => {
+      const ada = await create('ada@example.com');
+      const grace = await create('grace@example.com');
+      await create('alan@example.com');
+      await repository.softDelete(ada.id);
+      await repository.softDelete(grace.id);
+      clock.advance(DAY_MS);
+      expect(await repository.purgeDeletedBefore(clock.now())).toBe(2);
+      const purged = (await outboxEvents(database())).filter((event) => event.type === 'user.deleted' && (event.data as { purged: boolean }).purged);
+      expect(purged.map((event) => event.subject).sort()).toEqual([ada.id, grace.id].sort());
     });
   });
 }

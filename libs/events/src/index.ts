@@ -29,3 +29,4 @@ export { EmbeddedEventBus, type EmbeddedEventBusOptions, type StoredEventRecord 
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';
 export { createEventBusFromUrl, platformEventSchemaRegistry, type EventBusFromUrlOptions } from './create-event-bus-from-url.js';
 export { ForwardingEventBus, forwardToAudit, type ForwardEvents } from './forwarding-event-bus.js';
+export { createServiceEventBus } from './service-event-bus.js';

@@ -7,3 +7,4 @@ export { outboxMigration, type OutboxMigrationOptions } from './outbox-migration
 export { OUTBOX_TABLE } from './outbox-table.js';
 export { writeToOutbox, type WriteToOutboxOptions } from './write-to-outbox.js';
 export { OutboxRelay, type OutboxBacklog, type OutboxRelayOptions } from './outbox-relay.js';
+export { registerOutboxBacklogMetrics, type OutboxBacklogSource } from './outbox-metrics.js';

@@ -1,4 +1,5 @@
 import type { Migration } from '@coffer/db';
+import { outboxMigration } from '@coffer/outbox';
 
 /** The schema auth owns. Only ever append migrations. */
 export const AUTH_SCHEMA = 'auth';
@@ -31,5 +32,7 @@ export const authMigrations: readonly Migration[] = [
         table.timestamp('used_at', { useTz: true });
       });
     },
-  },
+  },  // The transactional outbox (libs/outbox): auth.* events are written in the transaction of the
+  // change they describe (credentials, refresh families), and the OutboxRelay publishes them.
+  outboxMigration(AUTH_SCHEMA, { name: '0002_create_outbox' }),
 ];

@@ -1,5 +1,7 @@
 import { runQuery, withTransaction, type Database } from '@coffer/db';
 import { AUTH_SCHEMA } from '../credentials/auth-migrations.js';
+import type { ChangeEvents } from '../credentials/credential-repository.js';
+import { writeAuthEvents } from '../events/auth-events.js';
 
 export interface RefreshFamily {
   familyId: string;
@@ -20,18 +22,22 @@ export interface NewRefreshToken {
   expiresAt: Date;
 }
 
-/** Refresh-token families and their tokens (hashes only). */
+/**
+ * Refresh-token families and their tokens (hashes only). Methods taking {@link ChangeEvents}
+ * write those events into `auth.outbox` in the same transaction as their change.
+ */
 export interface RefreshTokenRepository {
-  startFamily(family: RefreshFamily, first: NewRefreshToken, now: Date): Promise<void>;
+  startFamily(family: RefreshFamily, first: NewRefreshToken, now: Date, options?: ChangeEvents): Promise<void>;
   /**
    * Uses up `tokenHash` and stores `next` in the same family, atomically: of two concurrent
-   * rotations of one token exactly one succeeds; the other sees a used token.
+   * rotations of one token exactly one succeeds; the other sees a used token. A reuse revokes
+   * the family and writes `auth.refresh_reuse_detected` in that same transaction.
    */
   rotate(tokenHash: string, next: NewRefreshToken, now: Date): Promise<RotationOutcome>;
   revokeFamily(familyId: string, reason: string, now: Date): Promise<void>;
-  revokeSession(sessionId: string, reason: string, now: Date): Promise<void>;
+  revokeSession(sessionId: string, reason: string, now: Date, options?: ChangeEvents): Promise<void>;
   /** Revokes every family of a user except the one of `exceptSessionId`; returns how many. */
-  revokeUser(userId: string, reason: string, now: Date, exceptSessionId?: string): Promise<number>;
+  revokeUser(userId: string, reason: string, now: Date, exceptSessionId?: string, options?: ChangeEvents): Promise<number>;
   /**
    * Deletes what can no longer matter: tokens that expired before `cutoff` (used or not), and
    * families revoked before `cutoff` with every token in them. Returns how many rows went.
@@ -51,7 +57,7 @@ interface TokenRow {
 export class KnexRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly db: Database) {}
 
-  async startFamily(family: RefreshFamily, first: NewRefreshToken, now: Date): Promise<void> {
+  async startFamily(family: RefreshFamily, first: NewRefreshToken, now: Date, options: ChangeEvents = {}): Promise<void> {
     await withTransaction(this.db, async (trx) => {
       await trx.withSchema(AUTH_SCHEMA).table('refresh_families').insert({
         id: family.familyId,
@@ -65,6 +71,7 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
         issued_at: now,
         expires_at: first.expiresAt,
       });
+      await writeAuthEvents(trx, options.events ?? [], now);
     });
   }
 
@@ -100,6 +107,9 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
         .where({ id: row.family_id })
         .whereNull('revoked_at')
         .update({ revoked_at: now, revoked_reason: 'refresh-token-reuse' });
+      // Every detected reuse is recorded, also of a family an earlier reuse already revoked:
+      // each one is a presentation of a stolen or leaked token.
+      await writeAuthEvents(trx, [{ type: 'auth.refresh_reuse_detected', userId: row.user_id, sessionId: row.session_id, familyId: row.family_id }], now);
       return { outcome: 'reused', familyId: row.family_id, userId: row.user_id, sessionId: row.session_id };
     });
   }
@@ -110,17 +120,20 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
     );
   }
 
-  async revokeSession(sessionId: string, reason: string, now: Date): Promise<void> {
-    await runQuery(this.db, (knex) =>
-      knex.withSchema(AUTH_SCHEMA).table('refresh_families').where({ session_id: sessionId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason }),
-    );
+  async revokeSession(sessionId: string, reason: string, now: Date, options: ChangeEvents = {}): Promise<void> {
+    await withTransaction(this.db, async (trx) => {
+      await trx.withSchema(AUTH_SCHEMA).table('refresh_families').where({ session_id: sessionId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+      await writeAuthEvents(trx, options.events ?? [], now);
+    });
   }
 
-  async revokeUser(userId: string, reason: string, now: Date, exceptSessionId?: string): Promise<number> {
-    return runQuery(this.db, (knex) => {
-      const query = knex.withSchema(AUTH_SCHEMA).table('refresh_families').where({ user_id: userId }).whereNull('revoked_at');
+  async revokeUser(userId: string, reason: string, now: Date, exceptSessionId?: string, options: ChangeEvents = {}): Promise<number> {
+    return withTransaction(this.db, async (trx) => {
+      const query = trx.withSchema(AUTH_SCHEMA).table('refresh_families').where({ user_id: userId }).whereNull('revoked_at');
       if (exceptSessionId !== undefined) void query.whereNot({ session_id: exceptSessionId });
-      return query.update({ revoked_at: now, revoked_reason: reason });
+      const revoked = await query.update({ revoked_at: now, revoked_reason: reason });
+      await writeAuthEvents(trx, options.events ?? [], now);
+      return revoked;
     });
   }
 

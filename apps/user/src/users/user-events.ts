@@ -1,36 +1,37 @@
-import type { Logger } from '@coffer/platform';
+import type { Knex } from 'knex';
+import { createEvent, type CloudEvent } from '@coffer/events';
+import { writeToOutbox } from '@coffer/outbox';
+import { USERS_SCHEMA } from './user-migrations.js';
 
-/** The events the user service emits (CloudEvents types once the event bus lands, issue 6). */
+/** `source` of every event the user service writes. */
+export const USER_EVENT_SOURCE = 'coffer/user';
+
+/** A profile field an update may change; the event names the field, never its value. */
+export type UserField = 'email' | 'displayName';
+
+/**
+ * The events the user service writes (events/schemas/user.*.v1.json). They carry ids and field
+ * names, never emails or display names: the bus and the audit trail must not copy profiles.
+ */
 export type UserEvent =
   | { type: 'user.created'; userId: string }
-  | { type: 'user.updated'; userId: string; fields: ('email' | 'displayName')[] }
+  | { type: 'user.updated'; userId: string; fields: UserField[] }
   | { type: 'user.deleted'; userId: string; purged: boolean };
 
-/** Where the user service's events go. */
-export interface UserEventSink {
-  emit(event: UserEvent): Promise<void>;
+/** The CloudEvent of `event`: subject = the user id (the bus key, so a user's events stay in order). */
+export function userCloudEvent(event: UserEvent, time: Date): CloudEvent {
+  const { type, ...data } = event;
+  return createEvent({ type, source: USER_EVENT_SOURCE, subject: event.userId, time, data });
 }
 
 /**
- * Until the transactional outbox and bus exist (issue 6), events are structured log lines
- * (`event_type`), so every emitting point is in place. They carry ids, never emails or names.
+ * Records `events` in `users.outbox` inside `trx`, the transaction of the change they describe:
+ * they are published (by the OutboxRelay) if and only if that change commits.
  */
-export class LogUserEventSink implements UserEventSink {
-  constructor(private readonly logger: Logger) {}
-
-  emit(event: UserEvent): Promise<void> {
-    const { type, ...fields } = event;
-    this.logger.info({ event_type: type, ...fields }, 'user event');
-    return Promise.resolve();
-  }
-}
-
-/** Keeps events in memory (tests assert on them). */
-export class RecordingUserEventSink implements UserEventSink {
-  readonly events: UserEvent[] = [];
-
-  emit(event: UserEvent): Promise<void> {
-    this.events.push(event);
-    return Promise.resolve();
-  }
+export async function writeUserEvents(trx: Knex.Transaction, events: readonly UserEvent[], time: Date): Promise<void> {
+  await writeToOutbox(
+    trx,
+    USERS_SCHEMA,
+    events.map((event) => userCloudEvent(event, time)),
+  );
 }

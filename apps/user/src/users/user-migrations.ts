@@ -1,4 +1,5 @@
 import type { Migration } from '@coffer/db';
+import { outboxMigration } from '@coffer/outbox';
 
 /** The schema the user service owns. */
 export const USERS_SCHEMA = 'users';
@@ -40,4 +41,7 @@ export const userMigrations: readonly Migration[] = Object.freeze([
         create index users_deleted_at_idx on users (deleted_at) where deleted_at is not null;
       `),
   },
+  // The transactional outbox (libs/outbox): user.* events are written in the transaction of
+  // the change they describe, and the OutboxRelay publishes them.
+  outboxMigration(USERS_SCHEMA, { name: '0002_create_outbox' }),
 ]);

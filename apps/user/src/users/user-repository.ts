@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { isUniqueViolation, runQuery, type Database } from '@coffer/db';
+import { isUniqueViolation, runQuery, withTransaction, type Database } from '@coffer/db';
 import { AppError } from '@coffer/platform';
+import { writeUserEvents, type UserField } from './user-events.js';
 import { EMAIL_UNIQUE_INDEX, USERS_SCHEMA, USERS_TABLE } from './user-migrations.js';
 
 /** A profile as the service sees it. */
@@ -49,6 +50,10 @@ export interface UserPage {
 /**
  * Where profiles live. Every method fails with an AppError (database errors arrive translated
  * by @coffer/db); ids that are not UUIDs match nothing instead of failing.
+ *
+ * Every change also writes its event (user.created, user.updated, user.deleted) into the
+ * `users.outbox` in the same transaction: the event exists if and only if the change committed.
+ * A call that changes nothing (no live profile, an already deleted one) writes no event.
  */
 export interface UserRepository {
   /**
@@ -134,7 +139,11 @@ export class KnexUserRepository implements UserRepository {
       updated_at: now,
       deleted_at: null,
     };
-    const inserted = await this.run<UserRow[]>((knex) => this.users(knex).insert(row).returning(COLUMNS)).catch(rethrowEmailConflict);
+    const inserted = await withTransaction(this.db, async (trx) => {
+      const rows = await this.users(trx).insert(row).returning<UserRow[]>(COLUMNS);
+      await writeUserEvents(trx, [{ type: 'user.created', userId: row.id }], now);
+      return rows;
+    }).catch(rethrowEmailConflict);
     return toRecord(single(inserted));
   }
 
@@ -158,40 +167,66 @@ export class KnexUserRepository implements UserRepository {
   async update(id: string, changes: UserChanges): Promise<UserRecord | undefined> {
     if (!isUserId(id)) return undefined;
     if (changes.email === undefined && changes.displayName === undefined) return this.findById(id);
-    const patch: Partial<UserRow> = { updated_at: this.now() };
-    if (changes.email !== undefined) patch.email = changes.email;
-    if (changes.displayName !== undefined) patch.display_name = changes.displayName;
-    const rows = await this.run<UserRow[]>((knex) =>
-      this.users(knex).update(patch).where('id', id).whereNull('deleted_at').returning(COLUMNS),
-    ).catch(rethrowEmailConflict);
+    const now = this.now();
+    const patch: Partial<UserRow> = { updated_at: now };
+    const fields: UserField[] = [];
+    if (changes.email !== undefined) {
+      patch.email = changes.email;
+      fields.push('email');
+    }
+    if (changes.displayName !== undefined) {
+      patch.display_name = changes.displayName;
+      fields.push('displayName');
+    }
+    const rows = await withTransaction(this.db, async (trx) => {
+      const updated = await this.users(trx).update(patch).where('id', id).whereNull('deleted_at').returning<UserRow[]>(COLUMNS);
+      if (updated[0] !== undefined) await writeUserEvents(trx, [{ type: 'user.updated', userId: updated[0].id, fields }], now);
+      return updated;
+    }).catch(rethrowEmailConflict);
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
   async softDelete(id: string): Promise<boolean> {
     if (!isUserId(id)) return false;
     const now = this.now();
-    const marked = await this.run<number>((knex) =>
-      this.users(knex).update({ deleted_at: now, updated_at: now }).where('id', id).whereNull('deleted_at'),
-    );
+    const marked = await withTransaction(this.db, async (trx) => {
+      const count = await this.users(trx).update({ deleted_at: now, updated_at: now }).where('id', id).whereNull('deleted_at');
+      if (count > 0) await writeUserEvents(trx, [{ type: 'user.deleted', userId: id, purged: false }], now);
+      return count;
+    });
     if (marked > 0) return true;
     return (await this.findById(id, { includeDeleted: true })) !== undefined;
   }
 
   async purge(id: string): Promise<boolean> {
     if (!isUserId(id)) return false;
-    const removed = await this.run<number>((knex) => this.users(knex).where('id', id).del());
+    const now = this.now();
+    const removed = await withTransaction(this.db, async (trx) => {
+      const count = await this.users(trx).where('id', id).del();
+      if (count > 0) await writeUserEvents(trx, [{ type: 'user.deleted', userId: id, purged: true }], now);
+      return count;
+    });
     return removed > 0;
   }
 
   async purgeDeletedBefore(cutoff: Date): Promise<number> {
     // In batches, so a large backlog never holds one long transaction and its locks.
+    // Each batch writes a user.deleted (purged) event per profile in its own transaction.
     let total = 0;
     for (;;) {
-      const removed = await this.run<number>((knex) =>
-        this.users(knex)
-          .whereIn('id', this.users(knex).select('id').whereNotNull('deleted_at').where('deleted_at', '<', cutoff).limit(this.purgeBatchSize))
-          .del(),
-      );
+      const now = this.now();
+      const removed = await withTransaction(this.db, async (trx) => {
+        const ids = await this.users(trx)
+          .whereIn('id', this.users(trx).select('id').whereNotNull('deleted_at').where('deleted_at', '<', cutoff).limit(this.purgeBatchSize))
+          .del()
+          .returning<{ id: string }[]>(['id']);
+        await writeUserEvents(
+          trx,
+          ids.map(({ id }) => ({ type: 'user.deleted', userId: id, purged: true })),
+          now,
+        );
+        return ids.length;
+      });
       total += removed;
       if (removed < this.purgeBatchSize) return total;
     }

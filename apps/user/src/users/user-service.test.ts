@@ -5,8 +5,7 @@ import { AppError, notImplementedService, unaryCall } from '@coffer/platform';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KnexUserRepository } from './user-repository.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, UserOperations, userServiceImplementation } from './user-service.js';
-import { RecordingUserEventSink } from './user-events.js';
-import { capturingLogger, clearUsers, openMigratedPglite, PGLITE_START_TIMEOUT_MS, TestClock } from './user-test.fixture.js';
+import { capturingLogger, clearUsers, openMigratedPglite, outboxEvents, outboxRows, PGLITE_START_TIMEOUT_MS, TestClock } from './user-test.fixture.js';
 
 const UNKNOWN_ID = '7d444840-9dc0-11d1-b245-5ffdce74fad2';
 
@@ -27,16 +26,12 @@ afterAll(async () => {
   await db?.close();
 });
 
-let events: RecordingUserEventSink;
-
 beforeEach(async () => {
   await clearUsers(database());
   clock = new TestClock();
-  events = new RecordingUserEventSink();
   operations = new UserOperations({
     repository: new KnexUserRepository(database(), { now: clock.now }),
     adminEmails: ['root@example.com'],
-    events,
   });
 });
 
@@ -223,7 +218,7 @@ describe('UserService over a real grpc-js server', () => {
 
   beforeAll(async () => {
     const implementation = userServiceImplementation(
-      new UserOperations({ repository: new KnexUserRepository(database()), adminEmails: [], events: new RecordingUserEventSink() }),
+      new UserOperations({ repository: new KnexUserRepository(database()), adminEmails: [] }),
       log.logger,
     );
     server.addService(userV1.UserServiceService, notImplementedService(userV1.UserServiceService, implementation).implementation);
@@ -269,22 +264,38 @@ describe('UserService over a real grpc-js server', () => {
   });
 });
 
-describe('user events', () => {
+describe('user events (written to the outbox with each change)', () => {
   it('emits created, updated (with the changed fields) and deleted, with ids only', async () => {
     const user = await signUp();
     await operations.updateUser({ id: user.id, displayName: 'Ada King' });
     await operations.updateUser({ id: user.id });
     await operations.deleteUser({ id: user.id, purge: false });
-    expect(events.events).toEqual([
-      { type: 'user.created', userId: user.id },
-      { type: 'user.updated', userId: user.id, fields: ['displayName'] },
-      { type: 'user.deleted', userId: user.id, purged: false },
+    await operations.deleteUser({ id: user.id, purge: false });
+    await operations.deleteUser({ id: user.id, purge: true });
+    expect(await outboxEvents(database())).toEqual([
+      { type: 'user.created', subject: user.id, data: { userId: user.id } },
+      { type: 'user.updated', subject: user.id, data: { userId: user.id, fields: ['displayName'] } },
+      // The second soft delete changed nothing, so it wrote nothing.
+      { type: 'user.deleted', subject: user.id, data: { userId: user.id, purged: false } },
+      { type: 'user.deleted', subject: user.id, data: { userId: user.id, purged: true } },
     ]);
   });
 
   it('emits nothing when the change is refused', async () => {
-    await signUp();
+    const user = await signUp();
+    await signUp('grace@example.com', 'Grace');
     await expect(operations.createUser({ email: 'ADA@example.com', displayName: 'Copy' })).rejects.toMatchObject({ code: 'conflict' });
-    expect(events.events.map((event) => event.type)).toEqual(['user.created']);
+    await expect(operations.updateUser({ id: user.id, email: 'Grace@example.com' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(operations.deleteUser({ id: UNKNOWN_ID, purge: true })).rejects.toMatchObject({ code: 'not_found' });
+    expect((await outboxEvents(database())).map((event) => event.type)).toEqual(['user.created', 'user.created']);
+  });
+
+  it('puts no email or display name in any event', async () => {
+    const user = await signUp('private.person@example.com', 'Private Person');
+    await operations.updateUser({ id: user.id, email: 'still.private@example.org', displayName: 'Still Private' });
+    await operations.deleteUser({ id: user.id, purge: true });
+    const rows = await outboxRows(database());
+    expect(rows).toHaveLength(3);
+    expect(rows.map((row) => row.serialized).join('\n')).not.toMatch(/@|private/i);
   });
 });

@@ -1,7 +1,6 @@
 import type { userV1 } from '@coffer/contracts';
 import { AppError, unaryHandler, type Logger } from '@coffer/platform';
 import { normalizeDisplayName, normalizeEmail } from './profile-fields.js';
-import type { UserEventSink } from './user-events.js';
 import { isUserId, type UserRecord, type UserRepository } from './user-repository.js';
 
 /** ListUsers page size when the caller gives none (0). */
@@ -17,7 +16,6 @@ export interface UserServiceDeps {
    * Checked only by CreateUser.
    */
   readonly adminEmails: readonly string[];
-  readonly events: UserEventSink;
 }
 
 /**
@@ -25,15 +23,17 @@ export interface UserServiceDeps {
  * repository calls and the mapping to the contract's messages, without gRPC. Who may call
  * which RPC is the peer allowlist's job (mTLS), and which end user may act on which profile
  * is the gateway's (access-token claims); nothing here repeats those checks.
+ *
+ * Events (user.created, user.updated, user.deleted) are written by the repository into the
+ * outbox in the transaction of each change (user-events.ts), not here: an event sent after the
+ * change could be lost in a crash, one sent before could describe a change that never happened.
  */
 export class UserOperations {
   private readonly repository: UserRepository;
   private readonly adminEmails: ReadonlySet<string>;
-  private readonly events: UserEventSink;
 
   constructor(deps: UserServiceDeps) {
     this.repository = deps.repository;
-    this.events = deps.events;
     this.adminEmails = new Set(deps.adminEmails.map((email) => email.toLowerCase()));
   }
 
@@ -42,7 +42,6 @@ export class UserOperations {
     const email = normalizeEmail(request.email);
     const displayName = normalizeDisplayName(request.displayName);
     const user = await this.repository.create({ email, displayName, admin: this.adminEmails.has(email.toLowerCase()) });
-    await this.events.emit({ type: 'user.created', userId: user.id });
     return { user: toUserMessage(user) };
   }
 
@@ -67,21 +66,19 @@ export class UserOperations {
     const email = request.email === undefined ? undefined : normalizeEmail(request.email);
     const displayName = request.displayName === undefined ? undefined : normalizeDisplayName(request.displayName);
     const user = found(await this.repository.update(id, { email, displayName }));
-    const fields = [...(email === undefined ? [] : ['email' as const]), ...(displayName === undefined ? [] : ['displayName' as const])];
-    if (fields.length > 0) await this.events.emit({ type: 'user.updated', userId: id, fields });
     return { user: toUserMessage(user) };
   }
 
   /**
    * Soft delete (the purge job removes the profile after the grace period), or removal at once
    * with `purge`. Deleting an already deleted profile succeeds and keeps its grace period;
-   * `not_found` only when no profile, live or deleted, has the id.
+   * `not_found` only when no profile, live or deleted, has the id. Deleting an already deleted
+   * profile again changes nothing and writes no second user.deleted.
    */
   async deleteUser(request: userV1.DeleteUserRequest): Promise<userV1.DeleteUserResponse> {
     const id = requireUserId(request.id);
     const existed = request.purge ? await this.repository.purge(id) : await this.repository.softDelete(id);
     if (!existed) throw notFound();
-    await this.events.emit({ type: 'user.deleted', userId: id, purged: request.purge });
     return {};
   }
 

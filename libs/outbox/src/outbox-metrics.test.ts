@@ -3,7 +3,7 @@ import { createLogger, createMetricsRegistry } from '@coffer/platform';
 import { describe, expect, it } from 'vitest';
 import { registerOutboxBacklogMetrics } from './outbox-metrics.js';
 
-const silent = createLogger({ service: 'metadata', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = createLogger({ service: 'outbox-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 describe('outbox backlog metrics', () => {
   it('reads the backlog on scrape, once for both gauges', async () => {

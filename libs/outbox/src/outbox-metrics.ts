@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { OutboxBacklog } from '@coffer/outbox';
+import type { OutboxBacklog } from './outbox-relay.js';
 import type { Logger } from '@coffer/platform';
 
 /** Something that reports the outbox backlog (an OutboxRelay). */
