@@ -1,23 +1,70 @@
 import { auditV1 } from '@coffer/contracts';
-import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { createEventBusFromUrl, EmbeddedEventBus, platformEventSchemaRegistry, type EventBus } from '@coffer/events';
+import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { loadAuditConfig } from './audit-config.js';
+import { openAuditResources } from './audit-resources.js';
+import { AuditIngestor } from './ingest/audit-ingestor.js';
+import { registerIngestorMetrics } from './ingest/ingestor-metrics.js';
 import { auditPeerAllowlist } from './peer-allowlist.js';
+import { AuditOperations } from './query/audit-operations.js';
+import { auditServiceImplementation } from './query/audit-service.js';
 
 /**
- * Entry point of the audit service. Audit service: queries over the audit trail it ingests from the event bus.
+ * Entry point of the audit service: the tamper-evident audit trail.
  *
- * Contract: proto/coffer/audit/v1/audit.proto (AuditService). None of its RPCs is implemented
- * yet: each is registered through notImplementedService, so the peer allowlist still applies and
- * an allowed caller gets UNIMPLEMENTED for:
- *   - QueryEvents
+ * Contract: proto/coffer/audit/v1/audit.proto (AuditService), every RPC implemented in
+ * query/audit-service.ts (registered through notImplementedService, so an RPC added later
+ * answers UNIMPLEMENTED after the peer allowlist).
+ *
+ * Start-up: config → database (COFFER_DATABASE_URL; checkpoints, and the rows when the store
+ * is embedded) → store (COFFER_AUDIT_STORE_URL: ClickHouse or embedded) → migrations of both →
+ * key ring → event bus (COFFER_EVENT_BUS_URL) → gRPC server → ingestor (group `audit`, every
+ * domain topic). /readyz fails while the store or the database does not answer. Shutdown
+ * drains the ingestor (writes the buffered batch, then a signed checkpoint), drains gRPC, then
+ * closes the bus, the store and the database.
  */
 runMain('audit', async () => {
-  const config = loadServiceConfig('audit');
-  const runtime = await startServiceRuntime({
-    name: 'audit',
-    config,
-    allowlist: auditPeerAllowlist,
-    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
-    grpcServices: () => [notImplementedService(auditV1.AuditServiceService)],
-  });
-  runtime.installSignalHandlers();
+  const config = loadAuditConfig();
+  const registry = platformEventSchemaRegistry();
+  const bus: EventBus = createEventBusFromUrl(config.eventBusUrl, { clientId: 'audit', registry });
+  const embeddedBus = bus instanceof EmbeddedEventBus ? bus : undefined;
+  let resources: Awaited<ReturnType<typeof openAuditResources>> | undefined;
+  try {
+    const runtime = await startServiceRuntime({
+      name: 'audit',
+      config,
+      allowlist: auditPeerAllowlist,
+      grpcServices: async (deps) => {
+        resources = await openAuditResources(config, deps.logger);
+        const operations = new AuditOperations({ store: resources.store, checkpoints: resources.checkpoints, keys: resources.keys, embeddedBus, registry });
+        return [notImplementedService(auditV1.AuditServiceService, auditServiceImplementation(operations, deps.logger))];
+      },
+    });
+    const opened = resources;
+    if (opened === undefined) throw new Error('The audit store did not open.');
+    runtime.readiness.add('store', () => opened.store.ping());
+    runtime.readiness.add('database', () => opened.db.ping());
+
+    if (config.ingest.enabled) {
+      const ingestor = new AuditIngestor({
+        bus,
+        store: opened.store,
+        checkpoints: opened.checkpoints,
+        keys: opened.keys,
+        logger: runtime.logger.child({ component: 'audit-ingestor' }),
+        metrics: registerIngestorMetrics(runtime.registry),
+        ...config.ingest,
+      });
+      await ingestor.start();
+      runtime.readiness.add('event-bus', () => (ingestor.head === undefined ? Promise.reject(new Error('The ingestor is not running.')) : Promise.resolve()));
+      runtime.addDrainStep({ name: 'audit-ingestor', run: () => ingestor.stop() });
+    }
+    runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
+    runtime.addCloseStep({ name: 'audit-store', run: () => opened.close() });
+    runtime.installSignalHandlers();
+  } catch (error) {
+    await bus.close();
+    await resources?.close();
+    throw error;
+  }
 });

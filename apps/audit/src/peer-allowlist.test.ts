@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { ALL_SERVICES, HEALTH_CHECK_METHOD, isPeerAllowed } from '@coffer/platform';
 import { auditPeerAllowlist } from './peer-allowlist.js';
 
-/** Every RPC of proto/coffer/audit/v1/audit.proto. */
+/** The RPCs of proto/coffer/audit/v1/audit.proto that only the gateway may call. */
 const RPC_METHODS = [
   '/coffer.audit.v1.AuditService/QueryEvents',
+  '/coffer.audit.v1.AuditService/ExportEvents',
+  '/coffer.audit.v1.AuditService/VerifyChain',
 ];
 
-/** The services that may call every RPC. */
+/** The services that may call those RPCs. */
 const CALLERS: readonly string[] = ['gateway'];
+
+/** PublishEvents: the producers of events (dev, embedded bus). */
+const PUBLISH_METHOD = '/coffer.audit.v1.AuditService/PublishEvents';
+const PUBLISHERS: readonly string[] = ['auth', 'user', 'file', 'metadata', 'policy', 'webhook'];
 
 /** Every other Coffer service, and a caller that presented no certificate identity. */
 const REFUSED_PEERS = [
@@ -19,6 +25,15 @@ const REFUSED_PEERS = [
 describe('audit peer allowlist', () => {
   it.each(CALLERS.flatMap((peer) => RPC_METHODS.map((method) => [peer, method] as const)))('lets %s call %s', (peer, method) => {
     expect(isPeerAllowed(auditPeerAllowlist, method, peer)).toBe(true);
+  });
+
+  it.each(PUBLISHERS)('lets %s publish events', (peer) => {
+    expect(isPeerAllowed(auditPeerAllowlist, PUBLISH_METHOD, peer)).toBe(true);
+  });
+
+  it.each(ALL_SERVICES.filter((peer) => !PUBLISHERS.includes(peer)))('refuses %s publishing events', (peer) => {
+    expect(isPeerAllowed(auditPeerAllowlist, PUBLISH_METHOD, peer)).toBe(false);
+    expect(isPeerAllowed(auditPeerAllowlist, PUBLISH_METHOD, undefined)).toBe(false);
   });
 
   it('lets the gateway check its health', () => {

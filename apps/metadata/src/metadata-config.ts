@@ -9,7 +9,7 @@ export interface MetadataConfig extends ServiceConfig {
    * process stops) or `pglite:///absolute/dir` for the embedded database (COFFER_DATABASE_URL).
    */
   readonly databaseUrl: string;
-  /** `embedded://` (default, this process only) or `kafka://host:port[,…]` (COFFER_EVENT_BUS_URL). */
+  /** `embedded://` (default, this process only), `kafka://host:port[,…]` or `peer://audit` (make dev) (COFFER_EVENT_BUS_URL). */
   readonly eventBusUrl: string;
   /** The outbox relay's settings. */
   readonly outbox: {
@@ -44,8 +44,8 @@ export function loadMetadataConfig(env: NodeJS.ProcessEnv = process.env): Metada
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
   // The bus URL is checked by shape here; createEventBusFromUrl checks brokers at start-up.
-  if (own.COFFER_EVENT_BUS_URL !== 'embedded://' && !own.COFFER_EVENT_BUS_URL.startsWith('kafka://')) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded:// or kafka://host:port[,host:port].');
+  if (!/^(embedded:\/\/|kafka:\/\/.+|peer:\/\/[a-z]+)$/.test(own.COFFER_EVENT_BUS_URL)) {
+    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit.');
   }
   if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) {
     problems.push('COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.');

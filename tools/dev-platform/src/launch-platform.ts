@@ -51,13 +51,14 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        // Embedded defaults first, so a test or operator can point any of them elsewhere.
+        ...embeddedStateEnv(name, options.dataDir),
         ...options.env,
         ...peerEnv,
         COFFER_TLS_DIR: options.certDir,
         COFFER_GRPC_PORT: String(ports[name].grpc),
         COFFER_OPS_PORT: String(ports[name].ops),
         ...(name === 'gateway' ? { COFFER_HTTP_PORT: String(httpPort) } : {}),
-        ...embeddedStateEnv(name, options.dataDir),
         // On the embedded bus the audit service hosts it; producers forward their events there.
         ...(name !== 'audit' && { ...process.env, ...options.env }['COFFER_EVENT_BUS_URL'] === undefined ? { COFFER_EVENT_BUS_URL: 'peer://audit' } : {}),
       },

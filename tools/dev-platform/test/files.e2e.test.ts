@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { ensureDevCertificates } from '@coffer/pki';
 import { ALL_SERVICES } from '@coffer/platform';
 import { launchPlatform, type RunningPlatform } from '../src/launch-platform.js';
 import { PlatformClient, type CallResult } from './platform-client.js';
+import { embeddedTarget, productionTarget, type ObjectInspector, type PlatformTarget } from './storage-targets.js';
 
 /**
  * Files end to end through the REST API: eight real processes over mTLS on the embedded
@@ -21,32 +22,25 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 const digestHeader = (data: Buffer | string) => `sha-256=:${createHash('sha256').update(data).digest('base64')}:`;
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
-describe('files through the REST API', () => {
+function filesSuite(target: PlatformTarget): void {
   const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const workDir = mkdtempSync(join(tmpdir(), 'coffer-e2e-files-'));
-  const objectsDir = join(workDir, 'data', 'file', 'objects');
   let platform: RunningPlatform;
   let api: PlatformClient;
-
-  /** Every stored object file (temporary files included: a failed upload must leave none). */
-  const storedObjects = (): string[] => {
-    try {
-      return readdirSync(objectsDir, { recursive: true, withFileTypes: true })
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name))
-        .sort();
-    } catch {
-      return [];
-    }
-  };
+  let objects: ObjectInspector;
+  let tearDown: () => Promise<void> = () => Promise.resolve();
+  const storedObjects = () => objects.list();
 
   beforeAll(async () => {
+    const state = await target.setUp(workDir);
+    objects = state.objects;
+    tearDown = () => state.tearDown();
     await ensureDevCertificates(join(workDir, 'certs'), ALL_SERVICES);
     platform = launchPlatform({
       rootDir,
       certDir: join(workDir, 'certs'),
       dataDir: join(workDir, 'data'),
-      portOffset: 12_000,
+      portOffset: target.portOffset,
       env: {
         COFFER_LOG_LEVEL: 'warn',
         // Every request comes from 127.0.0.1: raise the per-address and per-user limits.
@@ -60,6 +54,7 @@ describe('files through the REST API', () => {
         COFFER_QUOTA_MAX_FILES: '1000',
         COFFER_DENIED_CONTENT_TYPES: 'application/x-msdownload',
         COFFER_FILE_SCRUB_INTERVAL_MS: '1000',
+        ...state.env,
       },
       onLine: () => undefined,
     });
@@ -69,6 +64,7 @@ describe('files through the REST API', () => {
 
   afterAll(async () => {
     await platform.stop();
+    await tearDown();
     expect(api.violations, 'responses that break openapi/coffer.yaml').toEqual([]);
     rmSync(workDir, { recursive: true, force: true });
   });
@@ -113,10 +109,10 @@ describe('files through the REST API', () => {
     expect((await api.call('POST', `/v1/files/${file.id}/restore`, { token })).status).toBe(200);
     expect((await api.call('GET', `/v1/files/${file.id}/content`, { token })).status).toBe(200);
 
-    const before = storedObjects().length;
+    const before = (await storedObjects()).length;
     expect((await api.call('DELETE', `/v1/files/${file.id}?purge=true`, { token })).status).toBe(204);
     expect((await api.call('GET', `/v1/files/${file.id}`, { token })).status).toBe(404);
-    expect(storedObjects().length).toBe(before - 2);
+    expect((await storedObjects()).length).toBe(before - 2);
     const usage = await api.call('GET', '/v1/users/me/usage', { token });
     expect(usage.json).toMatchObject({ bytesUsed: 0, fileCount: 0, maxFileSize: MAX_FILE_SIZE, maxBytes: QUOTA_BYTES });
   });
@@ -137,7 +133,7 @@ describe('files through the REST API', () => {
     });
 
     const expectNothingKept = async (attempt: () => Promise<CallResult | void>, status: number | undefined, code?: string) => {
-      const objectsBefore = storedObjects();
+      const objectsBefore = await storedObjects();
       const usageBefore = (await api.call('GET', '/v1/users/me/usage', { token })).json;
       const result = await attempt();
       if (status !== undefined && result) {
@@ -146,8 +142,8 @@ describe('files through the REST API', () => {
         expect(JSON.stringify(result.json)).not.toMatch(/at .*\.js|stack/i);
       }
       // The file service finishes its clean-up asynchronously after a dropped connection.
-      for (let attemptNumber = 0; attemptNumber < 40 && storedObjects().length !== objectsBefore.length; attemptNumber += 1) await sleep(100);
-      expect(storedObjects()).toEqual(objectsBefore);
+      for (let attemptNumber = 0; attemptNumber < 40 && (await storedObjects()).length !== objectsBefore.length; attemptNumber += 1) await sleep(100);
+      expect(await storedObjects()).toEqual(objectsBefore);
       expect((await api.call('GET', '/v1/users/me/usage', { token })).json).toEqual(usageBefore);
       expect(((await api.call('GET', '/v1/files', { token })).json?.['files'] as unknown[]).length).toBe((usageBefore?.['fileCount'] as number) ?? 0);
     };
@@ -237,24 +233,19 @@ describe('files through the REST API', () => {
   describe('integrity', () => {
     /** Uploads a file and returns its id and the path of its stored object. */
     const uploadTracked = async (token: string, name: string, content: Buffer) => {
-      const before = new Set(storedObjects());
+      const before = new Set(await storedObjects());
       const response = await api.upload(token, name, content);
-      const added = storedObjects().filter((path) => !before.has(path));
+      const added = (await storedObjects()).filter((path) => !before.has(path));
       expect(added).toHaveLength(1);
       return { fileId: String(response.json?.['id']), objectPath: added[0] ?? '' };
     };
-    const corrupt = (path: string) => {
-      const bytes = readFileSync(path);
-      const middle = Math.floor(bytes.length / 2);
-      bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
-      writeFileSync(path, bytes);
-    };
+    const corrupt = (object: string) => objects.corrupt(object);
 
     it('a 1-byte corruption is caught on read: the download never completes and the file is quarantined', async () => {
       const { token } = await api.signIn('owner-integrity@example.com');
       const content = randomBytes(300_000);
       const { fileId, objectPath } = await uploadTracked(token, 'victim.bin', content);
-      corrupt(objectPath);
+      await corrupt(objectPath);
       let completed: Buffer | undefined;
       try {
         const response = await fetch(`${platform.gatewayUrl}/v1/files/${fileId}/content`, { headers: { authorization: `Bearer ${token}` } });
@@ -274,7 +265,7 @@ describe('files through the REST API', () => {
     it('a 1-byte corruption is caught by the scrubber without anyone reading the file', async () => {
       const { token } = await api.signIn('owner-scrub@example.com');
       const { fileId, objectPath } = await uploadTracked(token, 'quiet.bin', randomBytes(100_000));
-      corrupt(objectPath);
+      await corrupt(objectPath);
       let quarantined = false;
       for (let attempt = 0; attempt < 100 && !quarantined; attempt += 1) {
         await sleep(200);
@@ -454,4 +445,6 @@ describe('files through the REST API', () => {
       for (const id of victimFiles.slice(3)) expect((await api.call('GET', `/v1/files/${id}/content`, { token: victim.token })).status).toBe(200);
     }, 120_000);
   });
-});
+}
+
+describe.each([embeddedTarget, productionTarget])('files through the REST API on $name', (target) => filesSuite(target));

@@ -1,0 +1,247 @@
+import { eventTypes } from '@coffer/contracts';
+import { topicForEventType, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
+import type { HmacKeyRing } from '@coffer/integrity';
+import type { Logger } from '@coffer/platform';
+import { auditRecordOf, chainRow, type AuditOutcome, type AuditRow } from '../chain/audit-record.js';
+import { signCheckpoint, type CheckpointStore } from '../chain/checkpoint-store.js';
+import type { AuditStore, ChainHead } from '../store/audit-store.js';
+
+/** The consumer group of the audit ingestor. */
+export const AUDIT_CONSUMER_GROUP = 'audit';
+
+/** What the ingestor reports (main.ts binds these to Prometheus metrics). */
+export interface IngestorMetrics {
+  batchWritten(seconds: number, rows: number): void;
+  ingested(outcome: AuditOutcome, count: number): void;
+  chainLength(seq: number): void;
+}
+
+/** Options of {@link AuditIngestor}. */
+export interface AuditIngestorOptions {
+  readonly bus: EventBus;
+  readonly store: AuditStore;
+  readonly checkpoints: CheckpointStore;
+  readonly keys: HmacKeyRing;
+  readonly logger: Logger;
+  /** Rows per store write at most (COFFER_AUDIT_BATCH_SIZE). */
+  readonly batchSize: number;
+  /** Longest an event waits in the buffer before a write starts (COFFER_AUDIT_BATCH_MAX_WAIT_MS). */
+  readonly maxWaitMs: number;
+  /** A signed checkpoint every this many rows (COFFER_AUDIT_CHECKPOINT_EVERY). */
+  readonly checkpointEvery: number;
+  /**
+   * Consumers this process runs in the group (COFFER_AUDIT_CONSUMERS). Each bus consumer
+   * handles one event at a time and waits for its write, so this is the number of events that
+   * can share one batch; more consumers, bigger batches. Default 8.
+   */
+  readonly consumers?: number;
+  /** Consumer group. Default {@link AUDIT_CONSUMER_GROUP}. */
+  readonly group?: string;
+  /** Topics to consume. Default: the topic of every event type in the contracts. */
+  readonly topics?: readonly string[];
+  readonly metrics?: IngestorMetrics;
+  readonly now?: () => number;
+  /** How long the buffer waits for more events once none arrive, in ms. Default 2 (capped by maxWaitMs). */
+  readonly lingerMs?: number;
+}
+
+interface Pending {
+  readonly event: CloudEvent;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Every domain topic of the platform: the topic of each event type in the contracts. */
+export function allDomainTopics(namespace?: string): string[] {
+  return [...new Set(Object.keys(eventTypes).map((type) => topicForEventType(type, namespace)))].sort();
+}
+
+/**
+ * Consumes every domain topic into the audit store and chains the rows.
+ *
+ * Each handler call puts its event in a buffer and resolves only after the batch holding it
+ * is written (so the bus commits an event only once it is durable in the store: a crash loses
+ * nothing, the bus delivers again). A batch is written when it holds `batchSize` events, when
+ * every consumer is waiting on it, when no event arrived for `lingerMs`, or `maxWaitMs` after
+ * its first event — whichever comes first; events that arrive during a write form the next one.
+ *
+ * Idempotent by event id: before chaining a batch the ingestor asks the store which ids it
+ * has, and skips them (and repeats within the batch), so a redelivered event never gets a
+ * second seq. The ingestor is the single chain writer: run one active ingestor per deployment
+ * (docs/services/audit.md).
+ */
+export class AuditIngestor {
+  readonly #options: AuditIngestorOptions;
+  readonly #now: () => number;
+  readonly #consumers: number;
+  readonly #lingerMs: number;
+  #buffer: Pending[] = [];
+  #firstBufferedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
+  #head: ChainHead | undefined;
+  #lastCheckpointSeq = 0;
+  #subscriptions: Subscription[] = [];
+  #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(options: AuditIngestorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#consumers = options.consumers ?? 8;
+    this.#lingerMs = Math.min(options.lingerMs ?? 2, options.maxWaitMs);
+  }
+
+  /** The last chained row (after start). */
+  get head(): ChainHead | undefined {
+    return this.#head;
+  }
+
+  /** Loads the chain head, then joins the consumer group with `consumers` consumers. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error('The ingestor was started already.');
+    this.#state = 'running';
+    this.#head = await this.#options.store.chainHead();
+    this.#lastCheckpointSeq = (await this.#options.checkpoints.latest())?.seq ?? 0;
+    this.#options.metrics?.chainLength(this.#head.seq);
+    const topics = [...(this.#options.topics ?? allDomainTopics())];
+    for (let i = 0; i < this.#consumers; i += 1) {
+      this.#subscriptions.push(
+        await this.#options.bus.subscribe({ group: this.#options.group ?? AUDIT_CONSUMER_GROUP, topics, handler: (event) => this.#enqueue(event) }),
+      );
+    }
+    this.#options.logger.info({ head: this.#head.seq, consumers: this.#consumers, topics: topics.length }, 'audit ingestor started');
+  }
+
+  /**
+   * Graceful stop: leaves the group (events in the buffer are still written and committed),
+   * writes what is left, then a checkpoint at the chain head.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    this.#state = 'stopping';
+    const leaving = Promise.all(this.#subscriptions.map((subscription) => subscription.stop()));
+    // While the consumers leave, their in-flight handlers wait on the batch: keep writing.
+    await this.#flushAll();
+    await leaving;
+    await this.#flushAll();
+    await this.#checkpoint(true);
+    this.#state = 'stopped';
+  }
+
+  /**
+   * Stops like a crash (tests): the buffer is dropped without writing, its handlers fail so the
+   * bus commits none of them, and the consumers leave.
+   */
+  async abort(): Promise<void> {
+    this.#state = 'stopped';
+    clearTimeout(this.#timer);
+    const dropped = this.#buffer;
+    this.#buffer = [];
+    for (const pending of dropped) pending.reject(new Error('The audit ingestor stopped.'));
+    await Promise.allSettled(this.#subscriptions.map((subscription) => subscription.stop()));
+  }
+
+  #enqueue(event: CloudEvent): Promise<void> {
+    if (this.#state === 'stopped') return Promise.reject(new Error('The audit ingestor stopped.'));
+    return new Promise<void>((resolve, reject) => {
+      if (this.#buffer.length === 0) this.#firstBufferedAt = this.#now();
+      this.#buffer.push({ event, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#buffer.length === 0 || this.#writing !== undefined) return;
+    if (this.#buffer.length >= this.#options.batchSize || this.#buffer.length >= this.#consumers) {
+      this.#startWrite();
+      return;
+    }
+    const waited = this.#now() - this.#firstBufferedAt;
+    const delay = Math.max(0, Math.min(this.#lingerMs, this.#options.maxWaitMs - waited));
+    this.#timer = setTimeout(() => this.#startWrite(), delay);
+  }
+
+  #startWrite(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#writing !== undefined || this.#buffer.length === 0) return;
+    const batch = this.#buffer.splice(0, this.#options.batchSize);
+    if (this.#buffer.length > 0) this.#firstBufferedAt = this.#now();
+    this.#writing = this.#write(batch).finally(() => {
+      this.#writing = undefined;
+      this.#schedule();
+    });
+  }
+
+  async #flushAll(): Promise<void> {
+    for (;;) {
+      if (this.#writing !== undefined) {
+        await this.#writing;
+        continue;
+      }
+      if (this.#buffer.length === 0) return;
+      this.#startWrite();
+    }
+  }
+
+  async #write(batch: readonly Pending[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const rows = await this.#chain(batch.map((pending) => pending.event));
+      await this.#options.store.append(rows);
+      if (rows.length > 0) {
+        const last = rows[rows.length - 1];
+        if (last !== undefined) this.#head = { seq: last.seq, hash: last.hash };
+      }
+      this.#options.metrics?.batchWritten((performance.now() - started) / 1000, rows.length);
+      const outcomes = new Map<AuditOutcome, number>();
+      for (const row of rows) outcomes.set(row.outcome, (outcomes.get(row.outcome) ?? 0) + 1);
+      for (const [outcome, count] of outcomes) this.#options.metrics?.ingested(outcome, count);
+      if (this.#head !== undefined) this.#options.metrics?.chainLength(this.#head.seq);
+    } catch (error) {
+      // The write may have reached the store or not: reload the head before the next batch so
+      // no seq is given twice; the bus delivers these events again and the id check absorbs
+      // the ones that did land.
+      this.#head = undefined;
+      this.#options.logger.warn({ err: error, events: batch.length }, 'audit batch write failed; the events will be delivered again');
+      for (const pending of batch) pending.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    for (const pending of batch) pending.resolve();
+    await this.#checkpoint(false);
+  }
+
+  async #chain(events: readonly CloudEvent[]): Promise<AuditRow[]> {
+    const head = this.#head ?? (await this.#options.store.chainHead());
+    this.#head = head;
+    const ids = [...new Set(events.map((event) => event.id))];
+    const existing = await this.#options.store.existingIds(ids);
+    const seen = new Set(existing);
+    const rows: AuditRow[] = [];
+    let prev = head;
+    const ingestedAt = this.#now();
+    for (const event of events) {
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
+      const row = chainRow(auditRecordOf(event), prev, ingestedAt);
+      rows.push(row);
+      prev = row;
+    }
+    return rows;
+  }
+
+  async #checkpoint(force: boolean): Promise<void> {
+    const head = this.#head;
+    if (head === undefined || head.seq === 0 || head.seq === this.#lastCheckpointSeq) return;
+    if (!force && head.seq - this.#lastCheckpointSeq < this.#options.checkpointEvery) return;
+    try {
+      await this.#options.checkpoints.add(signCheckpoint(this.#options.keys, head.seq, head.hash, this.#now()));
+      this.#lastCheckpointSeq = head.seq;
+    } catch (error) {
+      // The rows are stored; the next batch tries again.
+      this.#options.logger.warn({ err: error, seq: head.seq }, 'writing an audit checkpoint failed');
+    }
+  }
+}
