@@ -54,7 +54,9 @@ export class OutboxFileEventSink implements FileEventSink {
     const { ownerId, ...rest } = data;
     // The schema wants a uuid owner: anything else is left out rather than failing the relay.
     const owner: Record<string, string> = ownerId !== undefined && UUID.test(ownerId) ? { ownerId } : {};
-    return this.write(event('access.denied', data.resource, { ...rest, reason: data.reason.slice(0, 200), ...owner }, traceparent));
+    // Subject = the file id, as in every other event about the file (the audit trail's resource).
+    const subject = data.resource.startsWith('file/') ? data.resource.slice('file/'.length) : data.resource;
+    return this.write(event('access.denied', subject, { ...rest, reason: data.reason.slice(0, 200), ...owner }, traceparent));
   }
 
   private async write(cloudEvent: CloudEvent): Promise<void> {
