@@ -25,6 +25,8 @@ describe('OutboxFileEventSink on embedded PostgreSQL', () => {
     expect(denied?.payload).toMatchObject({ type: 'access.denied', data: { actorId: 'someone', action: 'file:read', reason: 'default-deny' } });
     // A non-uuid owner would fail the schema when published, so it is left out.
     expect(denied?.payload.data).not.toHaveProperty('ownerId');
-    expect(denied?.event_key).toBe(`file/${fileId}`);
+    // Keyed (and subject) by the file id, like every other event about the file; the resource stays in the data.
+    expect(denied?.event_key).toBe(fileId);
+    expect(denied?.payload.data).toMatchObject({ resource: `file/${fileId}` });
   });
 });

@@ -91,15 +91,35 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
     waitUntilHealthy: async (timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
       let last: unknown = 'no answer yet';
+      // Each service's own /readyz first (not rate limited), then one platform health check
+      // through the gateway: polling GET /v1/health would spend the anonymous rate limit.
+      const notReady = async (): Promise<ServiceName[]> => {
+        const answers = await Promise.all(
+          ALL_SERVICES.map(async (name) => {
+            try {
+              const response = await fetch(`http://127.0.0.1:${ports[name].ops}/readyz`, { signal: AbortSignal.timeout(3_000) });
+              return response.status === 200 ? undefined : name;
+            } catch {
+              return name;
+            }
+          }),
+        );
+        return answers.filter((name): name is ServiceName => name !== undefined);
+      };
       while (Date.now() < deadline) {
-        try {
-          const response = await fetch(`${gatewayUrl}/v1/health`, { signal: AbortSignal.timeout(3_000) });
-          last = await response.json();
-          if (response.status === 200) return last;
-        } catch (error) {
-          last = (error as Error).message;
+        const waiting = await notReady();
+        if (waiting.length === 0) {
+          try {
+            const response = await fetch(`${gatewayUrl}/v1/health`, { signal: AbortSignal.timeout(3_000) });
+            last = await response.json();
+            if (response.status === 200) return last;
+          } catch (error) {
+            last = (error as Error).message;
+          }
+        } else {
+          last = `not ready: ${waiting.join(', ')}`;
         }
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
       throw new Error(`platform not healthy after ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`);
     },
