@@ -1,5 +1,5 @@
 import { createDatabase, migrate, type Database } from '@coffer/db';
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnexFileRepository } from '../src/files/file-repository.js';
 import { METADATA_SCHEMA, metadataMigrations } from '../src/files/metadata-migrations.js';
@@ -8,40 +8,29 @@ import { fileRepositoryContract } from './file-repository.contract.js';
 
 // A fresh database per run on the real server, dropped afterwards, so runs never see each
 // other's rows or schema. A server that does not answer fails the file; it is never skipped.
-const endpoints = loadEngineEndpoints();
-const databaseName = uniqueName('metadata_repo');
-let admin: Database | undefined;
-
-function urlOf(database: string): string {
-  const url = new URL(endpoints.postgres.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+let database: TemporaryPostgresDatabase | undefined;
+const databaseUrl = (): string => {
+  if (!database) throw new Error('the temporary database is not ready');
+  return database.url;
+};
 
 beforeAll(async () => {
-  admin = await createDatabase(endpoints.postgres.url, { pool: { max: 1 } });
-  const server = admin;
-  await requireEngine('postgres', () => server.ping(), { endpoints });
-  await server.knex.raw('create database ??', [databaseName]);
+  database = await createTemporaryPostgresDatabase('metadata_repo');
 });
 
 afterAll(async () => {
-  try {
-    await admin?.knex.raw('drop database if exists ?? with (force)', [databaseName]);
-  } finally {
-    await admin?.close();
-  }
+  await database?.drop();
 });
 
 describe('KnexFileRepository on PostgreSQL (real server)', () => {
-  fileRepositoryContract(() => createDatabase(urlOf(databaseName), { pool: { max: 8 } }));
+  fileRepositoryContract(() => createDatabase(databaseUrl(), { pool: { max: 8 } }));
 });
 
 describe('KnexFileRepository on PostgreSQL: real concurrency', () => {
   let db: Database | undefined;
 
   beforeAll(async () => {
-    db = await createDatabase(urlOf(databaseName), { pool: { max: 12 } });
+    db = await createDatabase(databaseUrl(), { pool: { max: 12 } });
     await migrate(db, { schema: METADATA_SCHEMA, migrations: metadataMigrations });
   });
 

@@ -1,35 +1,24 @@
-import { createDatabase, type Database } from '@coffer/db';
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { createDatabase } from '@coffer/db';
+import { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { userRepositoryContract } from './user-repository.contract.js';
 
 // A fresh database per run on the real server, dropped afterwards, so runs never see each
 // other's rows or schema. A server that does not answer fails the file; it is never skipped.
-const endpoints = loadEngineEndpoints();
-const databaseName = uniqueName('user_repo');
-let admin: Database | undefined;
-
-function urlOf(database: string): string {
-  const url = new URL(endpoints.postgres.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+let database: TemporaryPostgresDatabase | undefined;
+const databaseUrl = (): string => {
+  if (!database) throw new Error('the temporary database is not ready');
+  return database.url;
+};
 
 beforeAll(async () => {
-  admin = await createDatabase(endpoints.postgres.url, { pool: { max: 1 } });
-  const server = admin;
-  await requireEngine('postgres', () => server.ping(), { endpoints });
-  await server.knex.raw('create database ??', [databaseName]);
+  database = await createTemporaryPostgresDatabase('user_repo');
 });
 
 afterAll(async () => {
-  try {
-    await admin?.knex.raw('drop database if exists ?? with (force)', [databaseName]);
-  } finally {
-    await admin?.close();
-  }
+  await database?.drop();
 });
 
 describe('KnexUserRepository on PostgreSQL (real server)', () => {
-  userRepositoryContract(() => createDatabase(urlOf(databaseName), { pool: { max: 4 } }));
+  userRepositoryContract(() => createDatabase(databaseUrl(), { pool: { max: 4 } }));
 });
