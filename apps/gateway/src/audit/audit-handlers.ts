@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import type { Response } from 'express';
 import { auditV1, type restApi } from '@coffer/contracts';
-import { errors, fromGrpcError, unaryCall, type Logger } from '@coffer/platform';
+import { errors, toAppError, unaryCall, type Logger } from '@coffer/platform';
 import { callerOf, parametersOf } from '../http/gateway-app.js';
 import type { OperationHandlers } from '../http/operation.js';
+import { writeStreamedBody } from '../http/streamed-body.js';
 
 type Schemas = restApi.components['schemas'];
 
@@ -60,10 +60,6 @@ function toAuditEvent(event: auditV1.AuditEvent): Schemas['AuditEvent'] {
   };
 }
 
-function isServiceError(error: unknown): error is Parameters<typeof fromGrpcError>[0] {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
-}
-
 /** Handlers of the audit operations: query, export (streamed) and the administrators' verify. */
 export function auditHandlers(deps: AuditHandlerDeps): OperationHandlers {
   const { audit, deadlineMs } = deps;
@@ -89,21 +85,17 @@ export function auditHandlers(deps: AuditHandlerDeps): OperationHandlers {
         first = await messages.next();
       } catch (error) {
         res.off('close', cancel);
-        throw isServiceError(error) ? fromGrpcError(error) : error;
+        throw toAppError(error);
       }
       res.status(200);
       res.setHeader('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
       res.setHeader('content-disposition', `attachment; filename="audit.${csv ? 'csv' : 'ndjson'}"`);
       res.setHeader('cache-control', 'no-store');
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        for (let next = first; !next.done; next = await messages.next()) yield next.value.chunk;
+      }
       try {
-        for (let next = first; !next.done; next = await messages.next()) {
-          if (!res.write(next.value.chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-          if (res.destroyed) return;
-        }
-        res.end();
-      } catch (error) {
-        deps.logger.warn({ err: isServiceError(error) ? fromGrpcError(error) : error }, 'audit export aborted after its headers were sent');
-        res.destroy();
+        await writeStreamedBody(res, chunks(), { logger: deps.logger, message: 'audit export aborted after its headers were sent' });
       } finally {
         res.off('close', cancel);
       }

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { fileV1 } from '@coffer/contracts';
 import { contentDisposition, contentRangeHeader, unsatisfiedContentRange } from '@coffer/http-content';
 import { formatContentDigest } from '@coffer/integrity';
-import { AppError, fromGrpcError, type Logger } from '@coffer/platform';
+import { AppError, toAppError, type Logger } from '@coffer/platform';
+import { writeStreamedBody } from '../http/streamed-body.js';
 
 /** Types a browser may render inline from the API origin; everything else is an attachment. */
 const INLINE_SAFE_TYPES = new Set([
@@ -26,10 +26,6 @@ export interface DownloadOptions {
   logger: Logger;
 }
 
-function isServiceError(error: unknown): error is Parameters<typeof fromGrpcError>[0] {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
-}
-
 /**
  * Answers a download from the file service's DownloadFile stream: status and headers from the
  * first message (200, 206, 304 or 416), then the bytes with backpressure — the next chunk is
@@ -48,7 +44,7 @@ export async function streamDownload(files: fileV1.FileServiceClient, request: f
     first = await messages.next();
   } catch (error) {
     res.off('close', cancel);
-    throw isServiceError(error) ? fromGrpcError(error) : error;
+    throw toAppError(error);
   }
   const part = first.done ? undefined : first.value.part;
   if (part?.$case !== 'header' || !part.header.file) {
@@ -92,19 +88,13 @@ export async function streamDownload(files: fileV1.FileServiceClient, request: f
     return;
   }
   res.flushHeaders();
-  try {
-    for (;;) {
-      const next = await messages.next();
-      if (next.done) break;
-      if (next.value.part?.$case !== 'chunk') continue;
-      if (!res.write(next.value.part.chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (res.destroyed) return;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let next = await messages.next(); !next.done; next = await messages.next()) {
+      if (next.value.part?.$case === 'chunk') yield next.value.part.chunk;
     }
-    res.end();
-  } catch (error) {
-    const appError = isServiceError(error) ? fromGrpcError(error) : error;
-    options.logger.warn({ err: appError, file_id: file.id }, 'download aborted after its headers were sent');
-    res.destroy();
+  }
+  try {
+    await writeStreamedBody(res, chunks(), { logger: options.logger, message: 'download aborted after its headers were sent', fields: { file_id: file.id } });
   } finally {
     res.off('close', cancel);
   }
