@@ -739,6 +739,76 @@ export const eventTypes = {
         }
       }
     }
+  },
+  "webhook.endpoint_disabled": {
+    "version": 1,
+    "description": "The platform disabled a webhook subscription: its endpoint answered 410 Gone, or every delivery failed for the configured period. The owner re-enables it with updateWebhook.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/webhook.endpoint_disabled/v1",
+      "title": "webhook.endpoint_disabled",
+      "description": "The platform disabled a webhook subscription: its endpoint answered 410 Gone, or every delivery failed for the configured period. The owner re-enables it with updateWebhook.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "subscriptionId",
+        "ownerId",
+        "url",
+        "reason"
+      ],
+      "properties": {
+        "subscriptionId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "ownerId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "url": {
+          "type": "string"
+        },
+        "reason": {
+          "enum": [
+            "gone",
+            "failing"
+          ]
+        },
+        "failingSince": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "lastStatusCode": {
+          "type": "integer"
+        }
+      }
+    }
+  },
+  "webhook.ping": {
+    "version": 1,
+    "description": "A test event sent to one subscription's endpoint on its owner's request (pingWebhook). It is delivered to that endpoint only, never published on the bus.",
+    "schema": {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://coffer.dev/events/webhook.ping/v1",
+      "title": "webhook.ping",
+      "description": "A test event sent to one subscription's endpoint on its owner's request (pingWebhook). It is delivered to that endpoint only, never published on the bus.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "subscriptionId",
+        "ownerId"
+      ],
+      "properties": {
+        "subscriptionId": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "ownerId": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    }
   }
 } as const;
 

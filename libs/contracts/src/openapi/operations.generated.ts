@@ -7924,6 +7924,1929 @@ export const restOperations = [
     }
   },
   {
+    "operationId": "listWebhooks",
+    "method": "get",
+    "path": "/v1/webhooks",
+    "public": false,
+    "parameters": [],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "webhooks"
+        ],
+        "properties": {
+          "webhooks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "url",
+                "eventTypes",
+                "enabled",
+                "createdAt",
+                "updatedAt"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "url": {
+                  "type": "string"
+                },
+                "eventTypes": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "description": {
+                  "type": "string"
+                },
+                "enabled": {
+                  "type": "boolean"
+                },
+                "disabledReason": {
+                  "type": "string",
+                  "enum": [
+                    "owner",
+                    "gone",
+                    "failing"
+                  ],
+                  "description": "`owner`: disabled by its owner; `gone`: the endpoint answered 410; `failing`: every delivery failed for the configured period."
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "updatedAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "previousSecretExpiresAt": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              }
+            }
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "createWebhook",
+    "method": "post",
+    "path": "/v1/webhooks",
+    "public": false,
+    "parameters": [],
+    "requestBody": {
+      "required": true,
+      "streamed": false,
+      "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "url",
+          "eventTypes"
+        ],
+        "properties": {
+          "url": {
+            "type": "string",
+            "format": "uri",
+            "maxLength": 2048
+          },
+          "eventTypes": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 64,
+            "uniqueItems": true,
+            "items": {
+              "type": "string",
+              "description": "An event type (`file.uploaded`), a domain wildcard (`file.*`) or `*`.",
+              "pattern": "^(\\*|[a-z]+\\.\\*|[a-z]+\\.[a-z_]+)$"
+            }
+          },
+          "description": {
+            "type": "string",
+            "maxLength": 256
+          }
+        }
+      }
+    },
+    "responses": {
+      "201": {
+        "type": "object",
+        "required": [
+          "webhook",
+          "secret"
+        ],
+        "properties": {
+          "webhook": {
+            "type": "object",
+            "required": [
+              "id",
+              "url",
+              "eventTypes",
+              "enabled",
+              "createdAt",
+              "updatedAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "format": "uuid"
+              },
+              "url": {
+                "type": "string"
+              },
+              "eventTypes": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "description": {
+                "type": "string"
+              },
+              "enabled": {
+                "type": "boolean"
+              },
+              "disabledReason": {
+                "type": "string",
+                "enum": [
+                  "owner",
+                  "gone",
+                  "failing"
+                ],
+                "description": "`owner`: disabled by its owner; `gone`: the endpoint answered 410; `failing`: every delivery failed for the configured period."
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "updatedAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "previousSecretExpiresAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          },
+          "secret": {
+            "type": "string",
+            "description": "`whsec_` + base64 of the random key. Shown once."
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "getWebhook",
+    "method": "get",
+    "path": "/v1/webhooks/{webhookId}",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "id",
+          "url",
+          "eventTypes",
+          "enabled",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "url": {
+            "type": "string"
+          },
+          "eventTypes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "description": {
+            "type": "string"
+          },
+          "enabled": {
+            "type": "boolean"
+          },
+          "disabledReason": {
+            "type": "string",
+            "enum": [
+              "owner",
+              "gone",
+              "failing"
+            ],
+            "description": "`owner`: disabled by its owner; `gone`: the endpoint answered 410; `failing`: every delivery failed for the configured period."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "previousSecretExpiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "deleteWebhook",
+    "method": "delete",
+    "path": "/v1/webhooks/{webhookId}",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "responses": {
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "updateWebhook",
+    "method": "patch",
+    "path": "/v1/webhooks/{webhookId}",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "requestBody": {
+      "required": true,
+      "streamed": false,
+      "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "properties": {
+          "url": {
+            "type": "string",
+            "format": "uri",
+            "maxLength": 2048
+          },
+          "eventTypes": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 64,
+            "uniqueItems": true,
+            "items": {
+              "type": "string",
+              "description": "An event type (`file.uploaded`), a domain wildcard (`file.*`) or `*`.",
+              "pattern": "^(\\*|[a-z]+\\.\\*|[a-z]+\\.[a-z_]+)$"
+            }
+          },
+          "description": {
+            "type": "string",
+            "maxLength": 256
+          },
+          "enabled": {
+            "type": "boolean"
+          }
+        }
+      }
+    },
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "id",
+          "url",
+          "eventTypes",
+          "enabled",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "url": {
+            "type": "string"
+          },
+          "eventTypes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "description": {
+            "type": "string"
+          },
+          "enabled": {
+            "type": "boolean"
+          },
+          "disabledReason": {
+            "type": "string",
+            "enum": [
+              "owner",
+              "gone",
+              "failing"
+            ],
+            "description": "`owner`: disabled by its owner; `gone`: the endpoint answered 410; `failing`: every delivery failed for the configured period."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "previousSecretExpiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "rotateWebhookSecret",
+    "method": "post",
+    "path": "/v1/webhooks/{webhookId}/secret",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "requestBody": {
+      "required": false,
+      "streamed": false,
+      "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "overlapSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 604800,
+            "default": 86400,
+            "description": "How long the previous secret keeps signing next to the new one."
+          }
+        }
+      }
+    },
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "secret"
+        ],
+        "properties": {
+          "secret": {
+            "type": "string"
+          },
+          "previousSecretExpiresAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "pingWebhook",
+    "method": "post",
+    "path": "/v1/webhooks/{webhookId}/ping",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "responses": {
+      "202": {
+        "type": "object",
+        "required": [
+          "deliveryId"
+        ],
+        "properties": {
+          "deliveryId": {
+            "type": "string"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "listWebhookDeliveries",
+    "method": "get",
+    "path": "/v1/webhooks/{webhookId}/deliveries",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      },
+      {
+        "name": "status",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "enum": [
+            "pending",
+            "succeeded",
+            "dead"
+          ]
+        }
+      },
+      {
+        "name": "pageSize",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 200,
+          "default": 50
+        }
+      },
+      {
+        "name": "pageToken",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 512
+        }
+      }
+    ],
+    "responses": {
+      "200": {
+        "type": "object",
+        "required": [
+          "deliveries"
+        ],
+        "properties": {
+          "deliveries": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "eventId",
+                "eventType",
+                "status",
+                "attempts",
+                "createdAt"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string",
+                  "description": "The webhook-id header, the same on every attempt."
+                },
+                "eventId": {
+                  "type": "string"
+                },
+                "eventType": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "string",
+                  "enum": [
+                    "pending",
+                    "succeeded",
+                    "dead"
+                  ]
+                },
+                "attempts": {
+                  "type": "integer"
+                },
+                "nextAttemptAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "lastStatusCode": {
+                  "type": "integer"
+                },
+                "lastError": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "completedAt": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              }
+            }
+          },
+          "nextPageToken": {
+            "type": "string"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "replayWebhookDeliveries",
+    "method": "post",
+    "path": "/v1/webhooks/{webhookId}/replay",
+    "public": false,
+    "parameters": [
+      {
+        "name": "webhookId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "requestBody": {
+      "required": true,
+      "streamed": false,
+      "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+          "deliveryId": {
+            "type": "string",
+            "pattern": "^msg_[A-Za-z0-9]{1,64}$"
+          },
+          "since": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      }
+    },
+    "responses": {
+      "202": {
+        "type": "object",
+        "required": [
+          "replayed"
+        ],
+        "properties": {
+          "replayed": {
+            "type": "integer"
+          }
+        }
+      },
+      "400": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "401": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "default": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  {
     "operationId": "listAuditEvents",
     "method": "get",
     "path": "/v1/audit",

@@ -31,12 +31,22 @@ export interface Subscription {
   eventTypes: string[];
   enabled: boolean;
   createdAt: Date | undefined;
+  description: string;
+  /** Why the subscription is disabled: "owner", "gone" (the endpoint answered 410) or "failing". */
+  disabledReason: string;
+  updatedAt:
+    | Date
+    | undefined;
+  /** Until when the previous secret still signs (set after RotateSecret). */
+  previousSecretExpiresAt: Date | undefined;
 }
 
 export interface CreateSubscriptionRequest {
   actorId: string;
   url: string;
+  /** Event types ("file.uploaded"), domain wildcards ("file.*") or "*"; at least one. */
   eventTypes: string[];
+  description: string;
 }
 
 export interface CreateSubscriptionResponse {
@@ -70,6 +80,7 @@ export interface UpdateSubscriptionRequest {
   url?: string | undefined;
   eventTypes: string[];
   enabled?: boolean | undefined;
+  description?: string | undefined;
 }
 
 export interface UpdateSubscriptionResponse {
@@ -87,10 +98,13 @@ export interface DeleteSubscriptionResponse {
 export interface RotateSecretRequest {
   actorId: string;
   id: string;
+  /** How long the previous secret keeps signing next to the new one; 0 means the default (24 h). */
+  overlapSeconds: number;
 }
 
 export interface RotateSecretResponse {
   secret: string;
+  previousSecretExpiresAt: Date | undefined;
 }
 
 export interface SendTestPingRequest {
@@ -115,8 +129,60 @@ export interface ReplayDeliveriesResponse {
   replayed: number;
 }
 
+export interface Delivery {
+  /** The webhook-id header: the same on every attempt, so receivers can deduplicate. */
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  /** "pending", "succeeded" or "dead". */
+  status: string;
+  attempts: number;
+  nextAttemptAt:
+    | Date
+    | undefined;
+  /** HTTP status of the last attempt (0 when it got no response). */
+  lastStatusCode: number;
+  lastError: string;
+  createdAt: Date | undefined;
+  completedAt: Date | undefined;
+}
+
+export interface ListDeliveriesRequest {
+  actorId: string;
+  subscriptionId: string;
+  /** "", "pending", "succeeded" or "dead". */
+  status: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListDeliveriesResponse {
+  deliveries: Delivery[];
+  nextPageToken: string;
+}
+
+export interface PublishEventsRequest {
+  /** CloudEvents, JSON-serialized, validated against the platform's event schemas. */
+  eventsJson: string[];
+}
+
+export interface PublishEventsResponse {
+}
+
 function createBaseSubscription(): Subscription {
-  return { id: "", ownerId: "", url: "", eventTypes: [], enabled: false, createdAt: undefined };
+  return {
+    id: "",
+    ownerId: "",
+    url: "",
+    eventTypes: [],
+    enabled: false,
+    createdAt: undefined,
+    description: "",
+    disabledReason: "",
+    updatedAt: undefined,
+    previousSecretExpiresAt: undefined,
+  };
 }
 
 export const Subscription: MessageFns<Subscription> = {
@@ -138,6 +204,18 @@ export const Subscription: MessageFns<Subscription> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(58).string(message.description);
+    }
+    if (message.disabledReason !== "") {
+      writer.uint32(66).string(message.disabledReason);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousSecretExpiresAt), writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -197,6 +275,38 @@ export const Subscription: MessageFns<Subscription> = {
           message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
           continue;
         }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.disabledReason = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.previousSecretExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -216,6 +326,12 @@ export const Subscription: MessageFns<Subscription> = {
         : [],
       enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
       createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      disabledReason: isSet(object.disabledReason) ? globalThis.String(object.disabledReason) : "",
+      updatedAt: isSet(object.updatedAt) ? fromJsonTimestamp(object.updatedAt) : undefined,
+      previousSecretExpiresAt: isSet(object.previousSecretExpiresAt)
+        ? fromJsonTimestamp(object.previousSecretExpiresAt)
+        : undefined,
     };
   },
 
@@ -239,6 +355,18 @@ export const Subscription: MessageFns<Subscription> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.disabledReason !== "") {
+      obj.disabledReason = message.disabledReason;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      obj.previousSecretExpiresAt = message.previousSecretExpiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -253,12 +381,16 @@ export const Subscription: MessageFns<Subscription> = {
     message.eventTypes = object.eventTypes?.map((e) => e) || [];
     message.enabled = object.enabled ?? false;
     message.createdAt = object.createdAt ?? undefined;
+    message.description = object.description ?? "";
+    message.disabledReason = object.disabledReason ?? "";
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.previousSecretExpiresAt = object.previousSecretExpiresAt ?? undefined;
     return message;
   },
 };
 
 function createBaseCreateSubscriptionRequest(): CreateSubscriptionRequest {
-  return { actorId: "", url: "", eventTypes: [] };
+  return { actorId: "", url: "", eventTypes: [], description: "" };
 }
 
 export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = {
@@ -271,6 +403,9 @@ export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = 
     }
     for (const v of message.eventTypes) {
       writer.uint32(26).string(v!);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
     }
     return writer;
   },
@@ -306,6 +441,14 @@ export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = 
           message.eventTypes.push(reader.string());
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -322,6 +465,7 @@ export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = 
       eventTypes: globalThis.Array.isArray(object?.eventTypes)
         ? object.eventTypes.map((e: any) => globalThis.String(e))
         : [],
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
     };
   },
 
@@ -336,6 +480,9 @@ export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = 
     if (message.eventTypes?.length) {
       obj.eventTypes = message.eventTypes;
     }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
     return obj;
   },
 
@@ -347,6 +494,7 @@ export const CreateSubscriptionRequest: MessageFns<CreateSubscriptionRequest> = 
     message.actorId = object.actorId ?? "";
     message.url = object.url ?? "";
     message.eventTypes = object.eventTypes?.map((e) => e) || [];
+    message.description = object.description ?? "";
     return message;
   },
 };
@@ -686,7 +834,7 @@ export const GetSubscriptionResponse: MessageFns<GetSubscriptionResponse> = {
 };
 
 function createBaseUpdateSubscriptionRequest(): UpdateSubscriptionRequest {
-  return { actorId: "", id: "", url: undefined, eventTypes: [], enabled: undefined };
+  return { actorId: "", id: "", url: undefined, eventTypes: [], enabled: undefined, description: undefined };
 }
 
 export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = {
@@ -705,6 +853,9 @@ export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = 
     }
     if (message.enabled !== undefined) {
       writer.uint32(40).bool(message.enabled);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(50).string(message.description);
     }
     return writer;
   },
@@ -756,6 +907,14 @@ export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = 
           message.enabled = reader.bool();
           continue;
         }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -774,6 +933,7 @@ export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = 
         ? object.eventTypes.map((e: any) => globalThis.String(e))
         : [],
       enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : undefined,
     };
   },
 
@@ -794,6 +954,9 @@ export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = 
     if (message.enabled !== undefined) {
       obj.enabled = message.enabled;
     }
+    if (message.description !== undefined) {
+      obj.description = message.description;
+    }
     return obj;
   },
 
@@ -807,6 +970,7 @@ export const UpdateSubscriptionRequest: MessageFns<UpdateSubscriptionRequest> = 
     message.url = object.url ?? undefined;
     message.eventTypes = object.eventTypes?.map((e) => e) || [];
     message.enabled = object.enabled ?? undefined;
+    message.description = object.description ?? undefined;
     return message;
   },
 };
@@ -991,7 +1155,7 @@ export const DeleteSubscriptionResponse: MessageFns<DeleteSubscriptionResponse> 
 };
 
 function createBaseRotateSecretRequest(): RotateSecretRequest {
-  return { actorId: "", id: "" };
+  return { actorId: "", id: "", overlapSeconds: 0 };
 }
 
 export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
@@ -1001,6 +1165,9 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     }
     if (message.id !== "") {
       writer.uint32(18).string(message.id);
+    }
+    if (message.overlapSeconds !== 0) {
+      writer.uint32(24).int32(message.overlapSeconds);
     }
     return writer;
   },
@@ -1028,6 +1195,14 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
           message.id = reader.string();
           continue;
         }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.overlapSeconds = reader.int32();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1041,6 +1216,7 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     return {
       actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
       id: isSet(object.id) ? globalThis.String(object.id) : "",
+      overlapSeconds: isSet(object.overlapSeconds) ? globalThis.Number(object.overlapSeconds) : 0,
     };
   },
 
@@ -1052,6 +1228,9 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     if (message.id !== "") {
       obj.id = message.id;
     }
+    if (message.overlapSeconds !== 0) {
+      obj.overlapSeconds = Math.round(message.overlapSeconds);
+    }
     return obj;
   },
 
@@ -1062,18 +1241,22 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     const message = createBaseRotateSecretRequest();
     message.actorId = object.actorId ?? "";
     message.id = object.id ?? "";
+    message.overlapSeconds = object.overlapSeconds ?? 0;
     return message;
   },
 };
 
 function createBaseRotateSecretResponse(): RotateSecretResponse {
-  return { secret: "" };
+  return { secret: "", previousSecretExpiresAt: undefined };
 }
 
 export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
   encode(message: RotateSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.secret !== "") {
       writer.uint32(10).string(message.secret);
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousSecretExpiresAt), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1093,6 +1276,14 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
           message.secret = reader.string();
           continue;
         }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.previousSecretExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1103,13 +1294,21 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
   },
 
   fromJSON(object: any): RotateSecretResponse {
-    return { secret: isSet(object.secret) ? globalThis.String(object.secret) : "" };
+    return {
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      previousSecretExpiresAt: isSet(object.previousSecretExpiresAt)
+        ? fromJsonTimestamp(object.previousSecretExpiresAt)
+        : undefined,
+    };
   },
 
   toJSON(message: RotateSecretResponse): unknown {
     const obj: any = {};
     if (message.secret !== "") {
       obj.secret = message.secret;
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      obj.previousSecretExpiresAt = message.previousSecretExpiresAt.toISOString();
     }
     return obj;
   },
@@ -1120,6 +1319,7 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
   fromPartial<I extends Exact<DeepPartial<RotateSecretResponse>, I>>(object: I): RotateSecretResponse {
     const message = createBaseRotateSecretResponse();
     message.secret = object.secret ?? "";
+    message.previousSecretExpiresAt = object.previousSecretExpiresAt ?? undefined;
     return message;
   },
 };
@@ -1424,6 +1624,545 @@ export const ReplayDeliveriesResponse: MessageFns<ReplayDeliveriesResponse> = {
   },
 };
 
+function createBaseDelivery(): Delivery {
+  return {
+    id: "",
+    subscriptionId: "",
+    eventId: "",
+    eventType: "",
+    status: "",
+    attempts: 0,
+    nextAttemptAt: undefined,
+    lastStatusCode: 0,
+    lastError: "",
+    createdAt: undefined,
+    completedAt: undefined,
+  };
+}
+
+export const Delivery: MessageFns<Delivery> = {
+  encode(message: Delivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.subscriptionId !== "") {
+      writer.uint32(18).string(message.subscriptionId);
+    }
+    if (message.eventId !== "") {
+      writer.uint32(26).string(message.eventId);
+    }
+    if (message.eventType !== "") {
+      writer.uint32(34).string(message.eventType);
+    }
+    if (message.status !== "") {
+      writer.uint32(42).string(message.status);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(48).int32(message.attempts);
+    }
+    if (message.nextAttemptAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextAttemptAt), writer.uint32(58).fork()).join();
+    }
+    if (message.lastStatusCode !== 0) {
+      writer.uint32(64).int32(message.lastStatusCode);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(74).string(message.lastError);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Delivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDelivery();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.subscriptionId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.eventId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.eventType = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.attempts = reader.int32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.nextAttemptAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.lastStatusCode = reader.int32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.lastError = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Delivery {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      subscriptionId: isSet(object.subscriptionId) ? globalThis.String(object.subscriptionId) : "",
+      eventId: isSet(object.eventId) ? globalThis.String(object.eventId) : "",
+      eventType: isSet(object.eventType) ? globalThis.String(object.eventType) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      nextAttemptAt: isSet(object.nextAttemptAt) ? fromJsonTimestamp(object.nextAttemptAt) : undefined,
+      lastStatusCode: isSet(object.lastStatusCode) ? globalThis.Number(object.lastStatusCode) : 0,
+      lastError: isSet(object.lastError) ? globalThis.String(object.lastError) : "",
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      completedAt: isSet(object.completedAt) ? fromJsonTimestamp(object.completedAt) : undefined,
+    };
+  },
+
+  toJSON(message: Delivery): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.nextAttemptAt !== undefined) {
+      obj.nextAttemptAt = message.nextAttemptAt.toISOString();
+    }
+    if (message.lastStatusCode !== 0) {
+      obj.lastStatusCode = Math.round(message.lastStatusCode);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.completedAt !== undefined) {
+      obj.completedAt = message.completedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Delivery>, I>>(base?: I): Delivery {
+    return Delivery.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Delivery>, I>>(object: I): Delivery {
+    const message = createBaseDelivery();
+    message.id = object.id ?? "";
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.eventId = object.eventId ?? "";
+    message.eventType = object.eventType ?? "";
+    message.status = object.status ?? "";
+    message.attempts = object.attempts ?? 0;
+    message.nextAttemptAt = object.nextAttemptAt ?? undefined;
+    message.lastStatusCode = object.lastStatusCode ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.completedAt = object.completedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
+  return { actorId: "", subscriptionId: "", status: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
+  encode(message: ListDeliveriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actorId !== "") {
+      writer.uint32(10).string(message.actorId);
+    }
+    if (message.subscriptionId !== "") {
+      writer.uint32(18).string(message.subscriptionId);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeliveriesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListDeliveriesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.actorId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.subscriptionId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListDeliveriesRequest {
+    return {
+      actorId: isSet(object.actorId) ? globalThis.String(object.actorId) : "",
+      subscriptionId: isSet(object.subscriptionId) ? globalThis.String(object.subscriptionId) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
+      pageToken: isSet(object.pageToken) ? globalThis.String(object.pageToken) : "",
+    };
+  },
+
+  toJSON(message: ListDeliveriesRequest): unknown {
+    const obj: any = {};
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDeliveriesRequest>, I>>(base?: I): ListDeliveriesRequest {
+    return ListDeliveriesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDeliveriesRequest>, I>>(object: I): ListDeliveriesRequest {
+    const message = createBaseListDeliveriesRequest();
+    message.actorId = object.actorId ?? "";
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.status = object.status ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListDeliveriesResponse(): ListDeliveriesResponse {
+  return { deliveries: [], nextPageToken: "" };
+}
+
+export const ListDeliveriesResponse: MessageFns<ListDeliveriesResponse> = {
+  encode(message: ListDeliveriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deliveries) {
+      Delivery.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeliveriesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListDeliveriesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.deliveries.push(Delivery.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListDeliveriesResponse {
+    return {
+      deliveries: globalThis.Array.isArray(object?.deliveries)
+        ? object.deliveries.map((e: any) => Delivery.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken) ? globalThis.String(object.nextPageToken) : "",
+    };
+  },
+
+  toJSON(message: ListDeliveriesResponse): unknown {
+    const obj: any = {};
+    if (message.deliveries?.length) {
+      obj.deliveries = message.deliveries.map((e) => Delivery.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDeliveriesResponse>, I>>(base?: I): ListDeliveriesResponse {
+    return ListDeliveriesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDeliveriesResponse>, I>>(object: I): ListDeliveriesResponse {
+    const message = createBaseListDeliveriesResponse();
+    message.deliveries = object.deliveries?.map((e) => Delivery.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBasePublishEventsRequest(): PublishEventsRequest {
+  return { eventsJson: [] };
+}
+
+export const PublishEventsRequest: MessageFns<PublishEventsRequest> = {
+  encode(message: PublishEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.eventsJson) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePublishEventsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.eventsJson.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PublishEventsRequest {
+    return {
+      eventsJson: globalThis.Array.isArray(object?.eventsJson)
+        ? object.eventsJson.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PublishEventsRequest): unknown {
+    const obj: any = {};
+    if (message.eventsJson?.length) {
+      obj.eventsJson = message.eventsJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishEventsRequest>, I>>(base?: I): PublishEventsRequest {
+    return PublishEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishEventsRequest>, I>>(object: I): PublishEventsRequest {
+    const message = createBasePublishEventsRequest();
+    message.eventsJson = object.eventsJson?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePublishEventsResponse(): PublishEventsResponse {
+  return {};
+}
+
+export const PublishEventsResponse: MessageFns<PublishEventsResponse> = {
+  encode(_: PublishEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePublishEventsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PublishEventsResponse {
+    return {};
+  },
+
+  toJSON(_: PublishEventsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishEventsResponse>, I>>(base?: I): PublishEventsResponse {
+    return PublishEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishEventsResponse>, I>>(_: I): PublishEventsResponse {
+    const message = createBasePublishEventsResponse();
+    return message;
+  },
+};
+
 /** WebhookService owns subscriptions and deliveries (Standard Webhooks signatures). */
 export type WebhookServiceService = typeof WebhookServiceService;
 export const WebhookServiceService = {
@@ -1516,6 +2255,34 @@ export const WebhookServiceService = {
       Buffer.from(ReplayDeliveriesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplayDeliveriesResponse => ReplayDeliveriesResponse.decode(value),
   },
+  /** ListDeliveries pages through a subscription's deliveries, newest first (dead letters included). */
+  listDeliveries: {
+    path: "/coffer.webhook.v1.WebhookService/ListDeliveries",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListDeliveriesRequest): Buffer =>
+      Buffer.from(ListDeliveriesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDeliveriesRequest => ListDeliveriesRequest.decode(value),
+    responseSerialize: (value: ListDeliveriesResponse): Buffer =>
+      Buffer.from(ListDeliveriesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDeliveriesResponse => ListDeliveriesResponse.decode(value),
+  },
+  /**
+   * PublishEvents takes platform events forwarded by their producers' outbox relays when the
+   * platform runs on the embedded bus (COFFER_EVENT_BUS_URL=peer://audit,webhook, ADR 0019):
+   * it resolves once a delivery row exists for every matching subscription. With Kafka the
+   * service consumes the topics itself and this RPC answers FAILED_PRECONDITION.
+   */
+  publishEvents: {
+    path: "/coffer.webhook.v1.WebhookService/PublishEvents",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PublishEventsRequest): Buffer => Buffer.from(PublishEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PublishEventsRequest => PublishEventsRequest.decode(value),
+    responseSerialize: (value: PublishEventsResponse): Buffer =>
+      Buffer.from(PublishEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishEventsResponse => PublishEventsResponse.decode(value),
+  },
 } as const;
 
 export interface WebhookServiceServer extends UntypedServiceImplementation {
@@ -1530,6 +2297,15 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
   sendTestPing: handleUnaryCall<SendTestPingRequest, SendTestPingResponse>;
   /** ReplayDeliveries re-sends one delivery, or all dead-lettered ones since a time. */
   replayDeliveries: handleUnaryCall<ReplayDeliveriesRequest, ReplayDeliveriesResponse>;
+  /** ListDeliveries pages through a subscription's deliveries, newest first (dead letters included). */
+  listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
+  /**
+   * PublishEvents takes platform events forwarded by their producers' outbox relays when the
+   * platform runs on the embedded bus (COFFER_EVENT_BUS_URL=peer://audit,webhook, ADR 0019):
+   * it resolves once a delivery row exists for every matching subscription. With Kafka the
+   * service consumes the topics itself and this RPC answers FAILED_PRECONDITION.
+   */
+  publishEvents: handleUnaryCall<PublishEventsRequest, PublishEventsResponse>;
 }
 
 export interface WebhookServiceClient extends Client {
@@ -1655,6 +2431,43 @@ export interface WebhookServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplayDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  /** ListDeliveries pages through a subscription's deliveries, newest first (dead letters included). */
+  listDeliveries(
+    request: ListDeliveriesRequest,
+    callback: (error: ServiceError | null, response: ListDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  listDeliveries(
+    request: ListDeliveriesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  listDeliveries(
+    request: ListDeliveriesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * PublishEvents takes platform events forwarded by their producers' outbox relays when the
+   * platform runs on the embedded bus (COFFER_EVENT_BUS_URL=peer://audit,webhook, ADR 0019):
+   * it resolves once a delivery row exists for every matching subscription. With Kafka the
+   * service consumes the topics itself and this RPC answers FAILED_PRECONDITION.
+   */
+  publishEvents(
+    request: PublishEventsRequest,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
+  ): ClientUnaryCall;
+  publishEvents(
+    request: PublishEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
+  ): ClientUnaryCall;
+  publishEvents(
+    request: PublishEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishEventsResponse) => void,
   ): ClientUnaryCall;
 }
 
