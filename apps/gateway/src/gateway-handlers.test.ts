@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restOperations, type auditV1, type authV1, type fileV1, type policyV1, type userV1 } from '@coffer/contracts';
+import { restOperations, type auditV1, type authV1, type fileV1, type policyV1, type userV1, type webhookV1 } from '@coffer/contracts';
 import { createLogger } from '@coffer/platform';
 import { gatewayHandlers } from './gateway-handlers.js';
 
@@ -12,6 +12,7 @@ describe('gateway handlers and the contract', () => {
     files: {} as fileV1.FileServiceClient,
     audit: {} as auditV1.AuditServiceClient,
     policy: {} as policyV1.PolicyServiceClient,
+    webhooks: {} as webhookV1.WebhookServiceClient,
     uploadBudget: () => () => Promise.resolve(),
     logger: createLogger({ service: 'gateway-test', level: 'silent' }),
     forgetSession: () => undefined,

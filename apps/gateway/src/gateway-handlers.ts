@@ -5,8 +5,9 @@ import { getHealthHandler } from './health/get-health.handler.js';
 import type { PlatformHealthChecker } from './health/platform-health.js';
 import type { OperationHandlers } from './http/operation.js';
 import { identityHandlers } from './identity/identity-handlers.js';
+import { webhookHandlers, type WebhookHandlerDeps } from './webhooks/webhook-handlers.js';
 
-export interface GatewayHandlerDeps extends FileHandlerDeps, AuditHandlerDeps {
+export interface GatewayHandlerDeps extends FileHandlerDeps, AuditHandlerDeps, WebhookHandlerDeps {
   health: PlatformHealthChecker;
   auth: authV1.AuthServiceClient;
   users: userV1.UserServiceClient;
@@ -21,5 +22,6 @@ export function gatewayHandlers(deps: GatewayHandlerDeps): OperationHandlers {
     ...identityHandlers(deps),
     ...fileHandlers(deps),
     ...auditHandlers(deps),
+    ...webhookHandlers(deps),
   };
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { auditV1, authV1, fileV1, healthV1, policyV1, userV1 } from '@coffer/contracts';
+import { auditV1, authV1, fileV1, healthV1, policyV1, userV1, webhookV1 } from '@coffer/contracts';
 import { GRPC_SERVICES, HttpServerMetrics, runMain, startServiceRuntime, type GrpcServiceName } from '@coffer/platform';
 import { AccessTokenAuthenticator } from './auth/access-token-authenticator.js';
 import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters.js';
@@ -41,6 +41,7 @@ runMain('gateway', async () => {
       files: runtime.client(fileV1.FileServiceClient, 'file'),
       audit: runtime.client(auditV1.AuditServiceClient, 'audit'),
       policy: runtime.client(policyV1.PolicyServiceClient, 'policy'),
+      webhooks: runtime.client(webhookV1.WebhookServiceClient, 'webhook'),
       uploadBudget: (userId, declaredBytes) =>
         uploadByteBudget(userId, declaredBytes, { limiter, rule: config.uploadByteLimit, failMode: config.rateLimits.failMode, metrics: rateLimitMetrics, logger: runtime.logger }),
       logger: runtime.logger,

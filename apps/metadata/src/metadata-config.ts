@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
+import { isEventBusUrlShape } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 
 /** Settings of the metadata service beyond those every service has. Parsed once, then frozen. */
@@ -9,7 +10,7 @@ export interface MetadataConfig extends ServiceConfig {
    * process stops) or `pglite:///absolute/dir` for the embedded database (COFFER_DATABASE_URL).
    */
   readonly databaseUrl: string;
-  /** `embedded://` (default, this process only), `kafka://host:port[,…]` or `peer://audit` (make dev) (COFFER_EVENT_BUS_URL). */
+  /** `embedded://` (default, this process only), `kafka://host:port[,…]` or `peer://audit,webhook` (make dev) (COFFER_EVENT_BUS_URL). */
   readonly eventBusUrl: string;
   /** The outbox relay's settings. */
   readonly outbox: {
@@ -44,8 +45,8 @@ export function loadMetadataConfig(env: NodeJS.ProcessEnv = process.env): Metada
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
   // The bus URL is checked by shape here; createEventBusFromUrl checks brokers at start-up.
-  if (!/^(embedded:\/\/|kafka:\/\/.+|peer:\/\/[a-z]+)$/.test(own.COFFER_EVENT_BUS_URL)) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit.');
+  if (!isEventBusUrlShape(own.COFFER_EVENT_BUS_URL)) {
+    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
   }
   if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) {
     problems.push('COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
+import { isEventBusUrlShape } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { MAX_DECISION_TTL_MS } from './policy/decision-cache.js';
 
@@ -7,7 +8,7 @@ import { MAX_DECISION_TTL_MS } from './policy/decision-cache.js';
 export interface PolicyConfig extends ServiceConfig {
   /** `postgres://…`, `pglite://memory` (default) or `pglite:///dir` (COFFER_DATABASE_URL). */
   readonly databaseUrl: string;
-  /** `embedded://` (default), `kafka://host:port[,…]` or `peer://audit` (make dev) (COFFER_EVENT_BUS_URL). */
+  /** `embedded://` (default), `kafka://host:port[,…]` or `peer://audit,webhook` (make dev) (COFFER_EVENT_BUS_URL). */
   readonly eventBusUrl: string;
   /**
    * The HMAC key ring of share-link tokens (COFFER_LINK_KEYS_FILE); when unset and
@@ -42,8 +43,8 @@ export function loadPolicyConfig(env: NodeJS.ProcessEnv = process.env): PolicyCo
   } catch (error) {
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!/^(embedded:\/\/|kafka:\/\/.+|peer:\/\/[a-z]+)$/.test(own.COFFER_EVENT_BUS_URL)) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit.');
+  if (!isEventBusUrlShape(own.COFFER_EVENT_BUS_URL)) {
+    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = own.COFFER_DATA_DIR?.replace(/\/+$/, '');

@@ -1,30 +1,117 @@
 import { webhookV1 } from '@coffer/contracts';
-import { loadServiceConfig, notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
+import { createServiceEventBus, peersOfBusUrl, platformEventSchemaRegistry, platformEventTopics, type Subscription } from '@coffer/events';
+import { openKeyRing, SecretSealer } from '@coffer/integrity';
+import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
+import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
+import { AddressPolicy } from './delivery/address-policy.js';
+import { PinnedResolver } from './delivery/pinned-resolver.js';
+import { WebhookHttpSender } from './delivery/webhook-http-sender.js';
+import { DeliveryDispatcher } from './dispatch/delivery-dispatcher.js';
+import { EventFanout } from './dispatch/event-fanout.js';
 import { webhookPeerAllowlist } from './peer-allowlist.js';
+import { WebhookOperations } from './service/webhook-operations.js';
+import { webhookServiceImplementation } from './service/webhook-service.js';
+import { WEBHOOK_SCHEMA, webhookMigrations } from './subscriptions/webhook-migrations.js';
+import { KnexWebhookRepository } from './subscriptions/webhook-repository.js';
+import { loadWebhookConfig } from './webhook-config.js';
+import { registerQueueMetrics, WebhookMetrics } from './webhook-metrics.js';
+
+/** The consumer group of the webhook service on Kafka. */
+const WEBHOOK_CONSUMER_GROUP = 'webhook';
 
 /**
- * Entry point of the webhook service. Webhook service: subscriptions and signed deliveries (Standard Webhooks), test pings and replays.
+ * Entry point of the webhook service: subscriptions, and signed deliveries of platform events
+ * to their endpoints (Standard Webhooks), with retries, dead letters and replay.
  *
- * Contract: proto/coffer/webhook/v1/webhook.proto (WebhookService). None of its RPCs is implemented
- * yet: each is registered through notImplementedService, so the peer allowlist still applies and
- * an allowed caller gets UNIMPLEMENTED for:
- *   - CreateSubscription
- *   - ListSubscriptions
- *   - GetSubscription
- *   - UpdateSubscription
- *   - DeleteSubscription
- *   - RotateSecret
- *   - SendTestPing
- *   - ReplayDeliveries
+ * Contract: proto/coffer/webhook/v1/webhook.proto (WebhookService), every RPC implemented in
+ * service/webhook-operations.ts.
+ *
+ * Start-up: config → database (COFFER_DATABASE_URL; PGlite by default) → migrations of the
+ * `webhooks` schema → key ring that seals signing secrets → event bus → gRPC server → event
+ * intake → dispatch workers → outbox relay (webhook.endpoint_disabled events).
+ *
+ * Event intake (ADR 0019): with `kafka://…` the service consumes every event topic as group
+ * `webhook`; with `peer://…` (make dev) producers forward their events to PublishEvents; with
+ * `embedded://` it subscribes to this process's bus. Either way an event becomes delivery rows
+ * (the delivery outbox) before it is acknowledged, so a receiver or this service being down
+ * delays deliveries and never loses them.
  */
 runMain('webhook', async () => {
-  const config = loadServiceConfig('webhook');
-  const runtime = await startServiceRuntime({
-    name: 'webhook',
-    config,
-    allowlist: webhookPeerAllowlist,
-    // Pass implemented handlers as notImplementedService's second argument as they land; HealthService comes from the platform.
-    grpcServices: () => [notImplementedService(webhookV1.WebhookServiceService)],
-  });
-  runtime.installSignalHandlers();
+  const config = loadWebhookConfig();
+  const db = await createDatabase(config.databaseUrl, { searchPath: [WEBHOOK_SCHEMA] });
+  try {
+    const migration = await migrate(db, { schema: WEBHOOK_SCHEMA, migrations: webhookMigrations });
+    const repository = new KnexWebhookRepository(db);
+    const registry = platformEventSchemaRegistry();
+    const addressPolicy = new AddressPolicy({ allow: config.delivery.allowedNetworks });
+    const sender = new WebhookHttpSender({
+      addressPolicy,
+      timeoutMs: config.delivery.timeoutMs,
+      maxResponseBytes: config.delivery.maxResponseBytes,
+      allowHttp: config.delivery.allowHttp,
+    });
+    const acceptsPublishedEvents = peersOfBusUrl(config.eventBusUrl) !== undefined;
+    let dispatcher: DeliveryDispatcher | undefined;
+    const wake = (): void => dispatcher?.wake();
+    const fanout = new EventFanout({ repository, onNewDeliveries: wake });
+
+    const runtime = await startServiceRuntime({
+      name: 'webhook',
+      config,
+      allowlist: webhookPeerAllowlist,
+      grpcServices: async (deps) => {
+        const sealer = new SecretSealer(await openKeyRing(config.keysFile, 'webhook secret key ring', deps.logger));
+        const operations = new WebhookOperations({
+          repository,
+          sealer,
+          fanout,
+          resolver: new PinnedResolver({ policy: addressPolicy }),
+          registry,
+          acceptsPublishedEvents,
+          allowHttp: config.delivery.allowHttp,
+          maxSubscriptionsPerUser: config.maxSubscriptionsPerUser,
+          onQueued: wake,
+        });
+        const metrics = new WebhookMetrics(deps.registry);
+        dispatcher = new DeliveryDispatcher({
+          repository,
+          transport: sender,
+          sealer,
+          metrics,
+          logger: deps.logger.child({ component: 'dispatcher' }),
+          scheduleMs: config.delivery.scheduleMs,
+          concurrency: config.delivery.concurrency,
+          pollIntervalMs: config.delivery.pollIntervalMs,
+          leaseMs: config.delivery.timeoutMs + 60_000,
+          disableAfterMs: config.delivery.disableAfterMs,
+        });
+        return [notImplementedService(webhookV1.WebhookServiceService, webhookServiceImplementation(operations, deps.logger))];
+      },
+    });
+    runtime.logger.info({ database: db.displayUrl, applied: migration.applied, event_intake: acceptsPublishedEvents ? 'PublishEvents' : 'bus' }, 'webhooks schema migrated');
+    runtime.readiness.add('database', databaseReadinessCheck(db));
+    registerQueueMetrics(runtime.registry, () => repository.queueStats(new Date()), runtime.logger);
+
+    const bus = createServiceEventBus(config.eventBusUrl, runtime, 'webhook');
+    runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
+    let intake: Subscription | undefined;
+    if (!acceptsPublishedEvents) {
+      intake = await bus.subscribe({ group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await fanout.fanOut([event])) });
+      runtime.addDrainStep({ name: 'event-intake', run: () => intake?.stop() ?? Promise.resolve() });
+    }
+
+    dispatcher?.start();
+    runtime.addDrainStep({ name: 'dispatcher', run: async () => (await dispatcher?.stop(), sender.close()) });
+
+    const relay = new OutboxRelay({ db, schema: WEBHOOK_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), ...config.outbox });
+    registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
+    relay.start();
+    runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });
+    runtime.addCloseStep({ name: 'database', run: () => db.close() });
+    runtime.installSignalHandlers();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 });

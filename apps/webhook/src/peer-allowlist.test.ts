@@ -12,7 +12,12 @@ const RPC_METHODS = [
   '/coffer.webhook.v1.WebhookService/RotateSecret',
   '/coffer.webhook.v1.WebhookService/SendTestPing',
   '/coffer.webhook.v1.WebhookService/ReplayDeliveries',
+  '/coffer.webhook.v1.WebhookService/ListDeliveries',
 ];
+
+/** Who may forward events to PublishEvents: the producers (outbox relays on the embedded bus). */
+const PRODUCERS: readonly string[] = ['auth', 'user', 'file', 'metadata', 'policy', 'webhook'];
+const PUBLISH_EVENTS = '/coffer.webhook.v1.WebhookService/PublishEvents';
 
 /** The services that may call every RPC. */
 const CALLERS: readonly string[] = ['gateway'];
@@ -38,6 +43,14 @@ describe('webhook peer allowlist', () => {
       expect(isPeerAllowed(webhookPeerAllowlist, method, peer)).toBe(false);
     },
   );
+
+  it.each(PRODUCERS)('lets producer %s forward events', (peer) => {
+    expect(isPeerAllowed(webhookPeerAllowlist, PUBLISH_EVENTS, peer)).toBe(true);
+  });
+
+  it.each([...ALL_SERVICES.filter((peer) => !PRODUCERS.includes(peer)), undefined])('refuses %s forwarding events', (peer) => {
+    expect(isPeerAllowed(webhookPeerAllowlist, PUBLISH_EVENTS, peer)).toBe(false);
+  });
 
   it('refuses a caller without identity a health check', () => {
     expect(isPeerAllowed(webhookPeerAllowlist, HEALTH_CHECK_METHOD, undefined)).toBe(false);

@@ -2,7 +2,8 @@ import { HEALTH_CHECK_METHOD, type PeerAllowlist } from '@coffer/platform';
 
 /**
  * Who may call the webhook service over mTLS (a peer is the service name in its certificate).
- * Every RPC of proto/coffer/webhook/v1/webhook.proto is open to gateway; HealthService Check is
+ * The subscription RPCs are open to the gateway, PublishEvents to the producing services;
+ * HealthService Check is
  * open to the gateway, which aggregates health for GET /v1/health. Deny by default: a method not
  * listed here, such as an RPC added to the contract later, is refused to everyone until it is
  * listed. Narrow a method's callers here when one of them should not call it.
@@ -19,5 +20,8 @@ export const webhookPeerAllowlist: PeerAllowlist = {
     '/coffer.webhook.v1.WebhookService/RotateSecret': ['gateway'],
     '/coffer.webhook.v1.WebhookService/SendTestPing': ['gateway'],
     '/coffer.webhook.v1.WebhookService/ReplayDeliveries': ['gateway'],
+    '/coffer.webhook.v1.WebhookService/ListDeliveries': ['gateway'],
+    // Producers' outbox relays forward their events here on the embedded bus (ADR 0019).
+    '/coffer.webhook.v1.WebhookService/PublishEvents': ['auth', 'user', 'file', 'metadata', 'policy', 'webhook'],
   },
 };

@@ -1,9 +1,9 @@
 import { eventTypes } from '@coffer/contracts';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from './cloud-event.js';
-import { createEventBusFromUrl, platformEventSchemaRegistry } from './create-event-bus-from-url.js';
+import { createEventBusFromUrl, isEventBusUrlShape, peersOfBusUrl, platformEventSchemaRegistry } from './create-event-bus-from-url.js';
 import { EmbeddedEventBus } from './embedded-event-bus.js';
-import { ForwardingEventBus } from './forwarding-event-bus.js';
+import { ForwardingEventBus, forwardToEach } from './forwarding-event-bus.js';
 import { KafkaEventBus } from './kafka-event-bus.js';
 
 describe('createEventBusFromUrl', () => {
@@ -14,6 +14,35 @@ describe('createEventBusFromUrl', () => {
   it('builds a forwarding bus for peer://audit when given a way to forward, and refuses without one', () => {
     expect(createEventBusFromUrl('peer://audit', { clientId: 't', forward: () => Promise.resolve() })).toBeInstanceOf(ForwardingEventBus);
     expect(() => createEventBusFromUrl('peer://audit', { clientId: 't' })).toThrow(/forward/);
+  });
+
+  it('reads the consumers of peer://audit,webhook in order, once each; other URLs have none', () => {
+    expect(peersOfBusUrl('peer://audit,webhook')).toEqual(['audit', 'webhook']);
+    expect(peersOfBusUrl('peer://audit,audit')).toEqual(['audit']);
+    expect(peersOfBusUrl('peer://audit,')).toBeUndefined();
+    expect(peersOfBusUrl('kafka://a:1')).toBeUndefined();
+    expect(createEventBusFromUrl('peer://audit,webhook', { clientId: 't', forward: () => Promise.resolve() })).toBeInstanceOf(ForwardingEventBus);
+  });
+
+  it.each([
+    ['embedded://', true],
+    ['kafka://a:1', true],
+    ['peer://audit', true],
+    ['peer://audit,webhook', true],
+    ['peer://', false],
+    ['peer://Audit', false],
+    ['nats://x', false],
+  ])('checks the shape of %j (%s)', (url, ok) => {
+    expect(isEventBusUrlShape(url)).toBe(ok);
+  });
+
+  it('forwards to each consumer in order and fails when one fails, so the relay retries the batch', async () => {
+    const seen: string[] = [];
+    const ok = (name: string) => (events: readonly string[]) => (seen.push(`${name}:${events.length}`), Promise.resolve());
+    await forwardToEach([ok('audit'), ok('webhook')])(['{}', '{}']);
+    expect(seen).toEqual(['audit:2', 'webhook:2']);
+    await expect(forwardToEach([ok('audit'), () => Promise.reject(new Error('webhook down'))])(['{}'])).rejects.toThrow('webhook down');
+    expect(seen).toEqual(['audit:2', 'webhook:2', 'audit:1']);
   });
 
   it('builds a Kafka bus for kafka://host:port lists (without connecting)', () => {

@@ -5,6 +5,7 @@ import type { EventBus } from './event-bus.js';
 import { EventSchemaRegistry } from './event-schema-registry.js';
 import { ForwardingEventBus, type ForwardEvents } from './forwarding-event-bus.js';
 import { KafkaEventBus } from './kafka-event-bus.js';
+import { topicForEventType } from './topic-naming.js';
 
 /** Options of {@link createEventBusFromUrl}. */
 export interface EventBusFromUrlOptions {
@@ -13,8 +14,23 @@ export interface EventBusFromUrlOptions {
   /** Defaults to {@link platformEventSchemaRegistry}. */
   readonly registry?: EventSchemaRegistry;
   readonly logger?: Logger;
-  /** `peer://…` only: how events reach the process hosting the embedded bus (its PublishEvents RPC). */
+  /** `peer://…` only: how events reach the processes that consume them (their PublishEvents RPCs). */
   readonly forward?: ForwardEvents;
+}
+
+/** `embedded://`, `kafka://…` or `peer://name[,name…]`: the shapes a bus URL may have (brokers are checked when the bus is built). */
+const BUS_URL_SHAPE = /^(embedded:\/\/|kafka:\/\/.+|peer:\/\/[a-z]+(,[a-z]+)*)$/;
+const PEER_URL = /^peer:\/\/([a-z]+(?:,[a-z]+)*)$/;
+
+/** Whether a COFFER_EVENT_BUS_URL has one of the accepted shapes (for config validation at start-up). */
+export function isEventBusUrlShape(url: string): boolean {
+  return BUS_URL_SHAPE.test(url);
+}
+
+/** The services a `peer://a,b` URL forwards to, in order; undefined for other URLs. */
+export function peersOfBusUrl(url: string): readonly string[] | undefined {
+  const match = PEER_URL.exec(url);
+  return match?.[1] === undefined ? undefined : [...new Set(match[1].split(','))];
 }
 
 /**
@@ -27,14 +43,20 @@ export function platformEventSchemaRegistry(): EventSchemaRegistry {
   return registry;
 }
 
+/** Every topic the platform's event types go to (one per domain), sorted: what a consumer of all events subscribes to. */
+export function platformEventTopics(namespace?: string): string[] {
+  return [...new Set(Object.keys(eventTypes).map((type) => topicForEventType(type, namespace)))].sort();
+}
+
 /**
  * Builds the bus a URL names, without connecting yet:
  * - `kafka://host:port[,host:port…][?partitions=N]` → {@link KafkaEventBus};
  * - `embedded://` → {@link EmbeddedEventBus}: in this process only (events published here
  *   reach only subscribers in the same process);
- * - `peer://audit` → {@link ForwardingEventBus}: publish-only, forwarded with `options.forward`
- *   to the service hosting the embedded bus (the audit service) — how separate processes share
- *   one embedded bus in `make dev`.
+ * - `peer://audit,webhook` → {@link ForwardingEventBus}: publish-only, forwarded with
+ *   `options.forward` to the consuming services (the audit service hosts the embedded bus; the
+ *   webhook service takes its events directly) — how separate processes share events in
+ *   `make dev` (ADR 0018, ADR 0019).
  *
  * Throws `AppError('invalid_argument')` for anything else; the message never repeats the URL.
  */
@@ -42,7 +64,7 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
   const registry = options.registry ?? platformEventSchemaRegistry();
   const logger = options.logger === undefined ? {} : { logger: options.logger };
   if (url === 'embedded://' || url === 'embedded:') return new EmbeddedEventBus({ registry, ...logger });
-  if (/^peer:\/\/[a-z]+$/.test(url)) {
+  if (peersOfBusUrl(url) !== undefined) {
     if (options.forward === undefined) throw new AppError('invalid_argument', { detail: 'A peer:// event bus needs a way to forward events to its host.' });
     return new ForwardingEventBus({ forward: options.forward, registry });
   }

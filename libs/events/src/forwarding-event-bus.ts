@@ -1,4 +1,4 @@
-import type { auditV1 } from '@coffer/contracts';
+import type { auditV1, webhookV1 } from '@coffer/contracts';
 import { AppError, unaryCall } from '@coffer/platform';
 import { assertCloudEvent, serializeEvent, type CloudEvent } from './cloud-event.js';
 import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
@@ -53,5 +53,23 @@ export class ForwardingEventBus implements EventBus {
 export function forwardToAudit(client: auditV1.AuditServiceClient, deadlineMs = 10_000): ForwardEvents {
   return async (eventsJson) => {
     await unaryCall(client.publishEvents.bind(client), { eventsJson: [...eventsJson] }, deadlineMs);
+  };
+}
+
+/** Forwards to the webhook service's PublishEvents RPC (it turns events into deliveries; ADR 0019). */
+export function forwardToWebhook(client: webhookV1.WebhookServiceClient, deadlineMs = 10_000): ForwardEvents {
+  return async (eventsJson) => {
+    await unaryCall(client.publishEvents.bind(client), { eventsJson: [...eventsJson] }, deadlineMs);
+  };
+}
+
+/**
+ * Forwards to every consumer in turn and resolves once all took the events. When one fails,
+ * the outbox relay retries the whole batch later, so the consumers before it see the events
+ * again: each deduplicates by event id (the audit trail and webhook deliveries both do).
+ */
+export function forwardToEach(forwards: readonly ForwardEvents[]): ForwardEvents {
+  return async (eventsJson) => {
+    for (const forward of forwards) await forward(eventsJson);
   };
 }

@@ -12,6 +12,7 @@ export {
   type JsonValue,
   type NewEvent,
 } from './cloud-event.js';
+export { eventParties, isEventVisibleTo, type EventParties } from './event-parties.js';
 export { EventSchemaRegistry, type EventDataSchema } from './event-schema-registry.js';
 export { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE, topicForEventType } from './topic-naming.js';
 export {
@@ -27,6 +28,13 @@ export {
 export { partitionForKey, type EventRecord } from './event-record.js';
 export { EmbeddedEventBus, type EmbeddedEventBusOptions, type StoredEventRecord } from './embedded-event-bus.js';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';
-export { createEventBusFromUrl, platformEventSchemaRegistry, type EventBusFromUrlOptions } from './create-event-bus-from-url.js';
-export { ForwardingEventBus, forwardToAudit, type ForwardEvents } from './forwarding-event-bus.js';
+export {
+  createEventBusFromUrl,
+  isEventBusUrlShape,
+  peersOfBusUrl,
+  platformEventSchemaRegistry,
+  platformEventTopics,
+  type EventBusFromUrlOptions,
+} from './create-event-bus-from-url.js';
+export { ForwardingEventBus, forwardToAudit, forwardToEach, forwardToWebhook, type ForwardEvents } from './forwarding-event-bus.js';
 export { createServiceEventBus } from './service-event-bus.js';

@@ -28,6 +28,8 @@ export {
   parseContentDigest,
   type ContentDigestValues,
 } from './content-digest-header.js';
+export { openKeyRing } from './open-key-ring.js';
+export { SecretSealer } from './secret-sealer.js';
 export {
   LINK_TOKEN_ID_PATTERN,
   LINK_TOKEN_REFUSED_DETAIL,

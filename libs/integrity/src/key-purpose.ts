@@ -2,11 +2,12 @@ import { hkdfSync } from 'node:crypto';
 import type { HmacKey } from './hmac-key-ring.js';
 
 /** What a ring key is used for. Each purpose MACs with its own key derived from the ring secret. */
-export type KeyPurpose = 'content-hmac' | 'link-token';
+export type KeyPurpose = 'content-hmac' | 'link-token' | 'secret-sealing';
 
 const purposeInfo: Record<KeyPurpose, string> = {
   'content-hmac': 'coffer/integrity/content-hmac/v1',
   'link-token': 'coffer/integrity/link-token/v1',
+  'secret-sealing': 'coffer/integrity/secret-sealing/v1',
 };
 
 const cache = new WeakMap<HmacKey, Map<KeyPurpose, Buffer>>();

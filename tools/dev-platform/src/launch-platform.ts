@@ -59,8 +59,9 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
         COFFER_GRPC_PORT: String(ports[name].grpc),
         COFFER_OPS_PORT: String(ports[name].ops),
         ...(name === 'gateway' ? { COFFER_HTTP_PORT: String(httpPort) } : {}),
-        // On the embedded bus the audit service hosts it; producers forward their events there.
-        ...(name !== 'audit' && { ...process.env, ...options.env }['COFFER_EVENT_BUS_URL'] === undefined ? { COFFER_EVENT_BUS_URL: 'peer://audit' } : {}),
+        // On the embedded bus the audit service hosts it; producers forward their events there
+        // and to the webhook service, the other consumer (ADR 0018, ADR 0019).
+        ...(name !== 'audit' && { ...process.env, ...options.env }['COFFER_EVENT_BUS_URL'] === undefined ? { COFFER_EVENT_BUS_URL: 'peer://audit,webhook' } : {}),
       },
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -133,7 +134,7 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
 }
 
 /** Services that keep a relational database (their own schema; PGlite unless told otherwise). */
-const DATABASE_SERVICES: ReadonlySet<ServiceName> = new Set<ServiceName>(['auth', 'user', 'file', 'metadata', 'policy']);
+const DATABASE_SERVICES: ReadonlySet<ServiceName> = new Set<ServiceName>(['auth', 'user', 'file', 'metadata', 'policy', 'webhook']);
 
 /**
  * The embedded-engine settings of a service: PGlite folders, key files and the file store
@@ -152,5 +153,6 @@ function embeddedStateEnv(name: ServiceName, dataDir: string | undefined): NodeJ
     env['COFFER_OBJECT_STORE_URL'] = `file://${join(own, 'objects')}`;
   }
   if (name === 'policy') env['COFFER_LINK_KEYS_FILE'] = join(own, 'link-keys.json');
+  if (name === 'webhook') env['COFFER_WEBHOOK_KEYS_FILE'] = join(own, 'secret-keys.json');
   return env;
 }

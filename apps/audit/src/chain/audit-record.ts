@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CloudEvent, JsonValue } from '@coffer/events';
+import { eventParties, type CloudEvent, type JsonValue } from '@coffer/events';
 
 /** What an audit row says about how the action ended. */
 export type AuditOutcome = 'success' | 'failure' | 'denied';
@@ -52,21 +52,12 @@ export function outcomeOfType(type: string): AuditOutcome {
   return 'success';
 }
 
-function stringField(data: JsonValue, key: string): string {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return '';
-  const value = (data as { readonly [key: string]: JsonValue })[key];
-  return typeof value === 'string' ? value : '';
-}
-
 /**
  * The audit record of an event. Actor: `data.actorId`, else `data.userId`. Owner:
  * `data.ownerId`, else `data.userId` for `user.*` and `auth.*` events (a user owns their account).
  */
 export function auditRecordOf(event: CloudEvent): AuditRecord {
-  const domain = event.type.split('.')[0] ?? '';
-  const userId = stringField(event.data, 'userId');
-  const actorId = stringField(event.data, 'actorId') || userId;
-  const ownerId = stringField(event.data, 'ownerId') || (domain === 'user' || domain === 'auth' ? userId : '');
+  const { actorId, ownerId } = eventParties(event);
   const timeMs = Date.parse(event.time);
   return {
     id: event.id,

@@ -1,5 +1,4 @@
-import { eventTypes } from '@coffer/contracts';
-import { topicForEventType, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
+import { platformEventTopics, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
 import type { HmacKeyRing } from '@coffer/integrity';
 import type { Logger } from '@coffer/platform';
 import { auditRecordOf, chainRow, type AuditOutcome, type AuditRow } from '../chain/audit-record.js';
@@ -53,7 +52,7 @@ interface Pending {
 
 /** Every domain topic of the platform: the topic of each event type in the contracts. */
 export function allDomainTopics(namespace?: string): string[] {
-  return [...new Set(Object.keys(eventTypes).map((type) => topicForEventType(type, namespace)))].sort();
+  return platformEventTopics(namespace);
 }
 
 /**

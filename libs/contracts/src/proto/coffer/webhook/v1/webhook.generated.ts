@@ -98,7 +98,10 @@ export interface DeleteSubscriptionResponse {
 export interface RotateSecretRequest {
   actorId: string;
   id: string;
-  /** How long the previous secret keeps signing next to the new one; 0 means the default (24 h). */
+  /**
+   * How long the previous secret keeps signing next to the new one, in seconds; 0 stops it at
+   * once (a leaked secret). The gateway sends the REST default (86400) when the caller gives none.
+   */
   overlapSeconds: number;
 }
 
