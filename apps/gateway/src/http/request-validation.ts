@@ -82,5 +82,14 @@ export function requestValidator(operation: RestOperation): RequestHandler[] {
     }
     next();
   };
-  return [checkParameters, requireJson, parseJson, checkBody];
+  if (body.required) return [checkParameters, requireJson, parseJson, checkBody];
+  // An optional body may be left out entirely (no Content-Type needed then); one that is sent is checked like any other.
+  const whenSent =
+    (handler: RequestHandler): RequestHandler =>
+    (req, res, next) => {
+      const sent = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+      if (sent) handler(req, res, next);
+      else next();
+    };
+  return [checkParameters, whenSent(requireJson), whenSent(parseJson), whenSent(checkBody)];
 }

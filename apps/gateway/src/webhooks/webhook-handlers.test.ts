@@ -184,6 +184,9 @@ describe('webhook handlers: REST to WebhookService and back', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ secret: 'whsec_bmV3' });
       expect(gateway.service.requests('rotateSecret')).toEqual([{ actorId: 'u1', id: ID, overlapSeconds: 86_400 }]);
+      // The body is optional: a POST without one (and without a Content-Type) is fine.
+      expect((await gateway.request('POST', `/v1/webhooks/${ID}/secret`)).status).toBe(200);
+      expect(gateway.service.requests('rotateSecret').at(-1)).toEqual({ actorId: 'u1', id: ID, overlapSeconds: 86_400 });
       await gateway.request('POST', `/v1/webhooks/${ID}/secret`, { body: { overlapSeconds: 0 } });
       expect(gateway.service.requests('rotateSecret').at(-1)).toEqual({ actorId: 'u1', id: ID, overlapSeconds: 0 });
     });

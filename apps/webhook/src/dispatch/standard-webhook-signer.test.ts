@@ -24,7 +24,7 @@ describe('signWebhook (the sending side of Standard Webhooks)', () => {
   });
 
   it('reproduces every valid single-secret vector of the shared file', () => {
-    const valid = vectors.filter((vector) => vector.expect === 'valid' && vector.secret !== undefined && vector.id !== null && vector.timestamp !== null);
+    const valid = vectors.filter((vector) => vector.expect === 'valid' && vector.secret?.startsWith('whsec_') === true && vector.id !== null && vector.timestamp !== null);
     expect(valid.length).toBeGreaterThan(2);
     for (const vector of valid) {
       const signature = signWebhook([vector.secret ?? ''], vector.id ?? '', Number(vector.timestamp), vector.body)['webhook-signature'];
