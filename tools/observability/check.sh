@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Checks the monitoring config in deploy/observability/ (issue 8):
-#   promtool check config   prometheus/prometheus.yml (and the rule files it loads)
+#   promtool check config   prometheus/prometheus.yml and prometheus.compose.yml (and the rule
+#                           files they load); the compose copy differs only in its targets
 #   promtool check rules    prometheus/rules/*.yml
 #   promtool test rules     prometheus/tests/*.yml   (rule unit tests)
 #   every Grafana dashboard is valid JSON with a title and a uid, and its PromQL parses
-#   (each query, with $__rate_interval and $service filled in, checked as a recording rule).
+#   (each query, with $__rate_interval, $service and $instance filled in, checked as a
+#   recording rule).
+#   every alert has a runbook: runbook_url is docs/runbooks/<alert-name-in-kebab-case>.md, the
+#   file exists with the sections "What it means", "How to check", "How to mitigate" and
+#   "Escalation", docs/runbooks/README.md links it, and no runbook is left without an alert.
+#   docker-compose.yml, otel-collector.yaml and the Grafana provisioning files parse as YAML.
 # Installs Debian's/Ubuntu's `prometheus` package (which ships promtool) when promtool is
 # missing. Run by `npx nx run observability:test` (and so by `make check` / `make test`).
 set -euo pipefail
@@ -54,6 +60,16 @@ run() {
 # prometheus folder so the printed paths are short.
 cd "$prom"
 run "promtool check config prometheus.yml" promtool check config prometheus.yml
+run "promtool check config prometheus.compose.yml" promtool check config prometheus.compose.yml
+# The compose copy must not drift: with its comment header dropped and the compose host names
+# mapped back to 127.0.0.1 it is prometheus.yml minus that file's header.
+run "prometheus.compose.yml matches prometheus.yml except targets" node -e '
+  const fs = require("node:fs");
+  const body = (file) => fs.readFileSync(file, "utf8").replace(/^(#.*\n)+/, "");
+  const local = body("prometheus.yml");
+  const compose = body("prometheus.compose.yml").replace(/'"'"'[a-z]+:(91\d\d)'"'"'/g, "'"'"'127.0.0.1:$1'"'"'");
+  if (local !== compose) { console.error("  prometheus.compose.yml differs from prometheus.yml beyond its targets"); process.exit(1); }
+'
 run "promtool check rules rules/*.yml" promtool check rules "${rules[@]#"$prom"/}"
 run "promtool test rules tests/*.yml" promtool test rules "${tests[@]#"$prom"/}"
 run "grafana dashboards are valid JSON" node -e '
@@ -80,7 +96,7 @@ if node -e '
     const d = JSON.parse(fs.readFileSync(file, "utf8"));
     const panels = d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
     panels.forEach((p) => (p.targets ?? []).forEach((t, i) => {
-      const expr = t.expr.replaceAll("$__rate_interval", "5m").replaceAll("$service", ".*");
+      const expr = t.expr.replaceAll("$__rate_interval", "5m").replaceAll("$service", ".*").replaceAll("$instance", ".*");
       lines.push(`      - record: dashboard_${f}_panel_${p.id}_${i}`, `        expr: ${JSON.stringify(expr)}`);
     }));
   });
@@ -90,6 +106,61 @@ if node -e '
 else
   failed+=("dashboard queries could not be extracted")
 fi
+
+run "every alert has a runbook (docs/runbooks/)" node -e '
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const { createRequire } = require("node:module");
+  const [root, ...ruleFiles] = process.argv.slice(1);
+  const YAML = createRequire(path.join(root, "package.json"))("yaml");
+  const dir = path.join(root, "docs/runbooks");
+  const kebab = (name) => name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase();
+  const sections = ["What it means", "How to check", "How to mitigate", "Escalation"];
+  const readme = fs.existsSync(path.join(dir, "README.md")) ? fs.readFileSync(path.join(dir, "README.md"), "utf8") : "";
+  const problems = [];
+  const expected = new Set(["README.md"]);
+  for (const file of ruleFiles) {
+    for (const group of YAML.parse(fs.readFileSync(file, "utf8")).groups ?? []) {
+      for (const rule of group.rules ?? []) {
+        if (!rule.alert) continue;
+        const name = `${kebab(rule.alert)}.md`;
+        expected.add(name);
+        const want = `docs/runbooks/${name}`;
+        const url = rule.annotations?.runbook_url;
+        if (url !== want) problems.push(`${rule.alert}: runbook_url is ${JSON.stringify(url)}, expected ${want}`);
+        const runbook = path.join(dir, name);
+        if (!fs.existsSync(runbook)) { problems.push(`${rule.alert}: ${want} does not exist`); continue; }
+        const text = fs.readFileSync(runbook, "utf8");
+        if (!text.startsWith(`# ${rule.alert}`)) problems.push(`${want}: first line must be "# ${rule.alert}"`);
+        for (const s of sections) if (!new RegExp(`^## ${s}`, "m").test(text)) problems.push(`${want}: no "## ${s}" section`);
+        if (!readme.includes(`(${name})`)) problems.push(`docs/runbooks/README.md does not link ${name}`);
+      }
+    }
+  }
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith(".md") && !expected.has(name)) problems.push(`docs/runbooks/${name} belongs to no alert (rename or delete it)`);
+  }
+  for (const p of problems) console.error(`  ${p}`);
+  if (!problems.length) console.log(`  ok ${expected.size - 1} alerts, each with its runbook`);
+  process.exit(problems.length ? 1 : 0);
+' "$root" "${rules[@]}"
+
+run "compose, collector and Grafana provisioning files parse as YAML" node -e '
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const { createRequire } = require("node:module");
+  const [root, ...files] = process.argv.slice(1);
+  const YAML = createRequire(path.join(root, "package.json"))("yaml");
+  let bad = 0;
+  for (const file of files) {
+    try {
+      const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"), { merge: true });
+      if (doc.errors.length) throw doc.errors[0];
+      console.log(`  ok ${path.relative(root, file)}`);
+    } catch (e) { bad++; console.error(`  FAILED ${path.relative(root, file)}: ${e.message}`); }
+  }
+  process.exit(bad ? 1 : 0);
+' "$root" "$root/docker-compose.yml" "$obs/otel-collector.yaml" "$obs"/grafana/provisioning/*/*.yml
 
 if [[ ${#failed[@]} -gt 0 ]]; then
   for f in "${failed[@]}"; do printf '  failed: %s\n' "$f" >&2; done

@@ -8,6 +8,14 @@ import { validateListPrefix, validateObjectKey } from './object-key.js';
 import type { GetObjectOptions, ObjectContent, ObjectStat, ObjectStore, PutObjectOptions, PutObjectResult } from './object-store.js';
 import { toStorageError } from './storage-error.js';
 
+
+/**
+ * Keys per list request. Pages stay small because the S3 client's XML parser refuses a
+ * response with more than 1,000 entity expansions, and every listed object's ETag holds two
+ * (`&quot;`): a full 1,000-key page fails to parse.
+ */
+const LIST_PAGE_SIZE = 250;
+
 /** S3's smallest part (all but the last); also the smallest `partSize` accepted. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** Default part size, and the largest body sent as one PUT. */
@@ -196,17 +204,21 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** Every key under `prefix`, one page of LIST_PAGE_SIZE keys per request. */
   async *list(prefix = ''): AsyncGenerator<string> {
     validateListPrefix(prefix);
-    const stream = this.#client.listObjectsV2(this.#bucket, prefix, true);
-    try {
-      for await (const item of stream as AsyncIterable<{ name?: string }>) {
-        if (item.name !== undefined) yield item.name;
+    let marker = '';
+    for (;;) {
+      let page: Awaited<ReturnType<Client['listObjectsQuery']>>;
+      try {
+        page = await this.#client.listObjectsQuery(this.#bucket, prefix, marker, { Delimiter: '', MaxKeys: LIST_PAGE_SIZE });
+      } catch (error) {
+        throw toStorageError(error);
       }
-    } catch (error) {
-      throw toStorageError(error);
-    } finally {
-      stream.destroy();
+      for (const item of page.objects) if (item.name !== undefined) yield item.name;
+      const last = page.objects.at(-1)?.name;
+      if (page.isTruncated !== true || last === undefined) return;
+      marker = page.nextMarker ?? last;
     }
   }
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'minio';
+import { createObjectStoreFromUrl } from '@coffer/object-storage';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
 
 /** What an end-to-end test may look at and break in the platform's object store. */
@@ -71,11 +72,17 @@ export const productionTarget: PlatformTarget = {
       region: endpoints.s3.region,
     });
     await requireEngine('s3', () => s3.listBuckets(), { endpoints });
+    const storeUrl = `s3://${bucket}?endpoint=${encodeURIComponent(endpoints.s3.endpoint)}&region=${endpoints.s3.region}`;
+    // Listed through the platform's own store: the client's listing fails past ~500 objects (S3ObjectStore.list).
+    const listKeys = async (): Promise<string[]> => {
+      const keys: string[] = [];
+      for await (const key of createObjectStoreFromUrl(storeUrl, { accessKey: endpoints.s3.accessKey, secretKey: endpoints.s3.secretKey }).list()) keys.push(key);
+      return keys;
+    };
     const objects: ObjectInspector = {
       list: async () => {
         if (!(await s3.bucketExists(bucket))) return [];
-        const keys: string[] = [];
-        for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
+        const keys = await listKeys();
         // Multipart uploads still open would be parts kept behind our back: count them too.
         for await (const upload of s3.listIncompleteUploads(bucket, '', true) as AsyncIterable<{ key?: string }>) keys.push(`incomplete:${upload.key ?? ''}`);
         return keys.sort();
@@ -90,7 +97,7 @@ export const productionTarget: PlatformTarget = {
     return {
       env: {
         COFFER_DATABASE_URL: database.url,
-        COFFER_OBJECT_STORE_URL: `s3://${bucket}?endpoint=${encodeURIComponent(endpoints.s3.endpoint)}&region=${endpoints.s3.region}`,
+        COFFER_OBJECT_STORE_URL: storeUrl,
         COFFER_S3_ACCESS_KEY: endpoints.s3.accessKey,
         COFFER_S3_SECRET_KEY: endpoints.s3.secretKey,
         COFFER_EVENT_BUS_URL: `kafka://${endpoints.kafka.brokers.join(',')}`,
@@ -101,9 +108,8 @@ export const productionTarget: PlatformTarget = {
       tearDown: async () => {
         await database.drop();
         if (await s3.bucketExists(bucket)) {
-          const keys: string[] = [];
-          for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-          if (keys.length > 0) await s3.removeObjects(bucket, keys);
+          const keys = await listKeys();
+          for (let i = 0; i < keys.length; i += 500) await s3.removeObjects(bucket, keys.slice(i, i + 500));
           await s3.removeBucket(bucket);
         }
       },
