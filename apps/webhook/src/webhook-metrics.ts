@@ -52,7 +52,10 @@ export class WebhookMetrics {
   }
 }
 
-/** `webhook_queue_depth` and `webhook_oldest_pending_age_seconds`, read from the database on each scrape (one query). */
+/**
+ * `webhook_queue_depth`, `webhook_oldest_pending_age_seconds` and `webhook_oldest_due_age_seconds`,
+ * read from the database on each scrape (one query for all three).
+ */
 export function registerQueueMetrics(registry: Registry, stats: () => Promise<QueueStats>, logger: Logger): void {
   let pending: Promise<QueueStats | undefined> | undefined;
   const read = (): Promise<QueueStats | undefined> => {
@@ -80,6 +83,15 @@ export function registerQueueMetrics(registry: Registry, stats: () => Promise<Qu
     async collect() {
       const value = await read();
       if (value !== undefined) this.set(value.oldestPendingAgeSeconds);
+    },
+  });
+  new Gauge({
+    name: 'webhook_oldest_due_age_seconds',
+    help: 'How late the most overdue delivery is, seconds (0 when every due delivery is being sent): grows only when the workers fall behind.',
+    registers: [registry],
+    async collect() {
+      const value = await read();
+      if (value !== undefined) this.set(value.oldestDueAgeSeconds);
     },
   });
 }

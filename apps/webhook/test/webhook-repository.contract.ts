@@ -468,7 +468,7 @@ export function webhookRepositoryContract(openDatabase: () => Promise<Database>)
   describe('queue statistics', () => {
     it('is empty with no deliveries', async () => {
       await stored();
-      expect(await repository.queueStats(T0)).toEqual({ depth: 0, oldestPendingAgeSeconds: 0 });
+      expect(await repository.queueStats(T0)).toEqual({ depth: 0, oldestPendingAgeSeconds: 0, oldestDueAgeSeconds: 0 });
     });
 
     it('counts only pending deliveries of enabled subscriptions, and the age of the oldest of them', async () => {
@@ -483,10 +483,13 @@ export function webhookRepositoryContract(openDatabase: () => Promise<Database>)
       await delivered(disabled.id, { createdAt: at(-70_000) });
       await repository.updateSubscription(disabled.id, { enabled: false }, at(0));
 
-      expect(await repository.queueStats(at(12_500))).toEqual({ depth: 2, oldestPendingAgeSeconds: 12.5 });
-      // A claimed (leased) delivery is still in the queue.
+      // Both are due since they were written: the older one is 12.5 s overdue.
+      expect(await repository.queueStats(at(12_500))).toEqual({ depth: 2, oldestPendingAgeSeconds: 12.5, oldestDueAgeSeconds: 12.5 });
+      // A claimed (leased) delivery is still in the queue, but no longer overdue: it is being sent.
       await repository.claimDue(at(5_000), at(65_000), 10);
-      expect(await repository.queueStats(at(12_500))).toEqual({ depth: 2, oldestPendingAgeSeconds: 12.5 });
+      expect(await repository.queueStats(at(12_500))).toEqual({ depth: 2, oldestPendingAgeSeconds: 12.5, oldestDueAgeSeconds: 0 });
+      // Once the lease runs out they are overdue again, counted from the lease's end.
+      expect((await repository.queueStats(at(70_000))).oldestDueAgeSeconds).toBe(5);
       // Never negative.
       expect((await repository.queueStats(at(-1_000))).oldestPendingAgeSeconds).toBe(0);
     });

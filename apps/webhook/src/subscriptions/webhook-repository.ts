@@ -91,8 +91,10 @@ export interface DeliveryPageRequest {
 export interface QueueStats {
   /** Pending deliveries of enabled subscriptions. */
   readonly depth: number;
-  /** Age of the oldest of them, seconds (0 when none). */
+  /** Age of the oldest of them, seconds (0 when none); includes deliveries waiting for a scheduled retry. */
   readonly oldestPendingAgeSeconds: number;
+  /** How late the most overdue delivery is (now − its due time), seconds; 0 when none is overdue. Grows only when the workers fall behind. */
+  readonly oldestDueAgeSeconds: number;
 }
 
 interface SubscriptionRow {
@@ -396,18 +398,16 @@ export class KnexWebhookRepository {
 
   async queueStats(now: Date): Promise<QueueStats> {
     const result = await runQuery(this.#db, (knex) =>
-      knex.raw<{ rows: { depth: string | number; oldest: Date | string | null }[] }>(
-        `select count(*) as depth, min(d.created_at) as oldest
+      knex.raw<{ rows: { depth: string | number; oldest: Date | string | null; oldest_due: Date | string | null }[] }>(
+        `select count(*) as depth, min(d.created_at) as oldest, min(case when d.next_attempt_at <= ? then d.next_attempt_at end) as oldest_due
            from ${WEBHOOK_SCHEMA}.deliveries d join ${WEBHOOK_SCHEMA}.subscriptions s on s.id = d.subscription_id
           where d.status = 'pending' and s.enabled`,
+        [now],
       ),
     );
     const row = result.rows[0];
-    const oldest = row?.oldest === null || row?.oldest === undefined ? undefined : toDate(row.oldest);
-    return {
-      depth: Number(row?.depth ?? 0),
-      oldestPendingAgeSeconds: oldest === undefined ? 0 : Math.max(0, (now.getTime() - oldest.getTime()) / 1000),
-    };
+    const ageOf = (value: Date | string | null | undefined): number => (value === null || value === undefined ? 0 : Math.max(0, (now.getTime() - toDate(value).getTime()) / 1000));
+    return { depth: Number(row?.depth ?? 0), oldestPendingAgeSeconds: ageOf(row?.oldest), oldestDueAgeSeconds: ageOf(row?.oldest_due) };
   }
 }
 
