@@ -5,7 +5,7 @@
 export { AppError, errors, isAppError, type AppErrorOptions, type ErrorCode } from './errors/app-error.js';
 export { errorCatalog, fromGrpcError, toAppError, toGrpcStatus, toProblem, type ProblemDocument } from './errors/error-mapping.js';
 export { ConfigError, configValues, loadConfig } from './config/load-config.js';
-export { createLogger, redactedPaths, type Logger, type LoggerOptions } from './logging/logger.js';
+export { createLogger, isSensitiveLogKey, redactSecrets, type Logger, type LoggerOptions } from './logging/logger.js';
 export { currentRequestContext, runWithRequestContext, sanitizeRequestId, type RequestContext } from './logging/request-context.js';
 export { createMetricsRegistry, latencyBuckets } from './metrics/metrics-registry.js';
 export { GrpcClientMetrics, GrpcServerMetrics, grpcMethodLabels } from './metrics/grpc-metrics.js';
