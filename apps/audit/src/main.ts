@@ -26,8 +26,9 @@ import { auditServiceImplementation } from './query/audit-service.js';
 runMain('audit', async () => {
   const config = loadAuditConfig();
   const registry = platformEventSchemaRegistry();
-  const bus: EventBus = createEventBusFromUrl(config.eventBusUrl, { clientId: 'audit', registry });
-  const embeddedBus = bus instanceof EmbeddedEventBus ? bus : undefined;
+  // Built with the runtime's tracer and metrics registry (consumer spans, consumer lag), so
+  // inside grpcServices, which runs once they exist and before the gRPC server starts.
+  let bus: EventBus | undefined;
   let resources: Awaited<ReturnType<typeof openAuditResources>> | undefined;
   try {
     const runtime = await startServiceRuntime({
@@ -35,35 +36,39 @@ runMain('audit', async () => {
       config,
       allowlist: auditPeerAllowlist,
       grpcServices: async (deps) => {
+        bus = createEventBusFromUrl(config.eventBusUrl, { clientId: 'audit', registry, tracer: deps.tracing.tracer, metricsRegistry: deps.registry, logger: deps.logger.child({ component: 'event-bus' }) });
+        const embeddedBus = bus instanceof EmbeddedEventBus ? bus : undefined;
         resources = await openAuditResources(config, deps.logger);
         const operations = new AuditOperations({ store: resources.store, checkpoints: resources.checkpoints, keys: resources.keys, embeddedBus, registry });
         return [notImplementedService(auditV1.AuditServiceService, auditServiceImplementation(operations, deps.logger))];
       },
     });
     const opened = resources;
-    if (opened === undefined) throw new Error('The audit store did not open.');
+    const openedBus = bus;
+    if (opened === undefined || openedBus === undefined) throw new Error('The audit store or the event bus did not open.');
     runtime.readiness.add('store', () => opened.store.ping());
     runtime.readiness.add('database', () => opened.db.ping());
 
     if (config.ingest.enabled) {
       const ingestor = new AuditIngestor({
-        bus,
+        bus: openedBus,
         store: opened.store,
         checkpoints: opened.checkpoints,
         keys: opened.keys,
         logger: runtime.logger.child({ component: 'audit-ingestor' }),
         metrics: registerIngestorMetrics(runtime.registry),
+        tracer: runtime.tracing.tracer,
         ...config.ingest,
       });
       await ingestor.start();
       runtime.readiness.add('event-bus', () => (ingestor.head === undefined ? Promise.reject(new Error('The ingestor is not running.')) : Promise.resolve()));
       runtime.addDrainStep({ name: 'audit-ingestor', run: () => ingestor.stop() });
     }
-    runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
+    runtime.addCloseStep({ name: 'event-bus', run: () => openedBus.close() });
     runtime.addCloseStep({ name: 'audit-store', run: () => opened.close() });
     runtime.installSignalHandlers();
   } catch (error) {
-    await bus.close();
+    await bus?.close();
     await resources?.close();
     throw error;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
 import { ConfigError, configValues, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
+import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
 
 /** Settings of the auth service beyond those every service has. */
 export interface AuthConfig extends ServiceConfig {
@@ -25,17 +26,8 @@ export interface AuthConfig extends ServiceConfig {
    * (events/event-bus.ts), so a new kind of bus needs no change here.
    */
   readonly eventBusUrl: string;
-  /** The outbox relay's settings. */
-  readonly outbox: {
-    /** Rows published per relay transaction (COFFER_OUTBOX_BATCH_SIZE). */
-    readonly batchSize: number;
-    /** Pause after a run that found nothing, in ms (COFFER_OUTBOX_IDLE_WAIT_MS). */
-    readonly idleWaitMs: number;
-    /** Backoff after a failed publish, doubled per attempt, in ms (COFFER_OUTBOX_BASE_BACKOFF_MS). */
-    readonly baseBackoffMs: number;
-    /** Upper bound of that backoff, in ms (COFFER_OUTBOX_MAX_BACKOFF_MS). */
-    readonly maxBackoffMs: number;
-  };
+  /** The outbox relay's settings (COFFER_OUTBOX_*, libs/outbox). */
+  readonly outbox: OutboxRelaySettings;
 }
 
 const seconds = () => configValues.positiveInt();
@@ -58,17 +50,14 @@ const authSchema = z.object({
   COFFER_SIGNUP_THROTTLE_WINDOW_S: seconds().default(3_600),
   COFFER_USER_DEADLINE_MS: configValues.positiveInt().default(5_000),
   COFFER_EVENT_BUS_URL: z.string().min(1).default('embedded://'),
-  COFFER_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
-  COFFER_OUTBOX_IDLE_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  COFFER_OUTBOX_BASE_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
-  COFFER_OUTBOX_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  ...outboxEnvShape,
 });
 
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const own = loadConfig(authSchema, env);
-  if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) {
-    throw new ConfigError(['COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.']);
-  }
+  const outboxProblems: string[] = [];
+  const outbox = outboxSettingsOf(own, outboxProblems);
+  if (outboxProblems.length > 0) throw new ConfigError(outboxProblems);
   return Object.freeze({
     ...loadServiceConfig('auth', env),
     databaseUrl: own.COFFER_DATABASE_URL,
@@ -91,11 +80,6 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
     }),
     userDeadlineMs: own.COFFER_USER_DEADLINE_MS,
     eventBusUrl: own.COFFER_EVENT_BUS_URL,
-    outbox: Object.freeze({
-      batchSize: own.COFFER_OUTBOX_BATCH_SIZE,
-      idleWaitMs: own.COFFER_OUTBOX_IDLE_WAIT_MS,
-      baseBackoffMs: own.COFFER_OUTBOX_BASE_BACKOFF_MS,
-      maxBackoffMs: own.COFFER_OUTBOX_MAX_BACKOFF_MS,
-    }),
+    outbox,
   });
 }

@@ -81,7 +81,7 @@ runMain('auth', async () => {
   refreshCleanup.start();
   runtime.addDrainStep({ name: 'refresh-token-cleanup', run: () => refreshCleanup.stop() });
   const bus = createServiceEventBus(config.eventBusUrl, runtime, 'auth');
-  const relay = new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), ...config.outbox });
+  const relay = new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), tracer: runtime.tracing.tracer, ...config.outbox });
   registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
   relay.start();
   runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });

@@ -64,7 +64,7 @@ runMain('file', async () => {
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
     const bus = createServiceEventBus(config.eventBusUrl, runtime, 'file');
-    const relay = new OutboxRelay({ db, schema: FILE_OUTBOX_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }) });
+    const relay = new OutboxRelay({ db, schema: FILE_OUTBOX_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), tracer: runtime.tracing.tracer });
     relay.start();
     registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });

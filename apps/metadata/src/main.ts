@@ -46,6 +46,7 @@ runMain('metadata', async () => {
     const bus = createServiceEventBus(config.eventBusUrl, runtime, 'metadata');
     const relay = new OutboxRelay({
       db,
+      tracer: runtime.tracing.tracer,
       schema: METADATA_SCHEMA,
       bus,
       logger: runtime.logger.child({ component: 'outbox-relay' }),

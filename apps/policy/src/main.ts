@@ -55,7 +55,7 @@ runMain('policy', async () => {
     runtime.readiness.add('database', databaseReadinessCheck(db));
 
     const bus = createServiceEventBus(config.eventBusUrl, runtime, 'policy');
-    const relay = new OutboxRelay({ db, schema: POLICY_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }) });
+    const relay = new OutboxRelay({ db, schema: POLICY_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), tracer: runtime.tracing.tracer });
     relay.start();
     registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });

@@ -60,6 +60,7 @@ runMain('user', async () => {
     const bus = createServiceEventBus(config.eventBusUrl, runtime, 'user');
     const relay = new OutboxRelay({
       db,
+      tracer: runtime.tracing.tracer,
       schema: USERS_SCHEMA,
       bus,
       logger: runtime.logger.child({ component: 'outbox-relay' }),

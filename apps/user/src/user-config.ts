@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
 import { AppError, ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { normalizeEmail } from './users/profile-fields.js';
+import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
 
 /** Settings of the user service beyond those every service has. Parsed once, then frozen. */
 export interface UserConfig extends ServiceConfig {
@@ -29,17 +30,8 @@ export interface UserConfig extends ServiceConfig {
    * (events/event-bus.ts), so a new kind of bus needs no change here.
    */
   readonly eventBusUrl: string;
-  /** The outbox relay's settings. */
-  readonly outbox: {
-    /** Rows published per relay transaction (COFFER_OUTBOX_BATCH_SIZE). */
-    readonly batchSize: number;
-    /** Pause after a run that found nothing, in ms (COFFER_OUTBOX_IDLE_WAIT_MS). */
-    readonly idleWaitMs: number;
-    /** Backoff after a failed publish, doubled per attempt, in ms (COFFER_OUTBOX_BASE_BACKOFF_MS). */
-    readonly baseBackoffMs: number;
-    /** Upper bound of that backoff, in ms (COFFER_OUTBOX_MAX_BACKOFF_MS). */
-    readonly maxBackoffMs: number;
-  };
+  /** The outbox relay's settings (COFFER_OUTBOX_*, libs/outbox). */
+  readonly outbox: OutboxRelaySettings;
 }
 
 /** setTimeout's largest delay; a larger one fires after 1 ms instead. */
@@ -51,10 +43,7 @@ const userSchema = z.object({
   COFFER_USER_PURGE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(MAX_TIMER_MS).default(3_600_000),
   COFFER_ADMIN_EMAILS: z.string().default(''),
   COFFER_EVENT_BUS_URL: z.string().min(1).default('embedded://'),
-  COFFER_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
-  COFFER_OUTBOX_IDLE_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  COFFER_OUTBOX_BASE_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
-  COFFER_OUTBOX_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  ...outboxEnvShape,
 });
 
 /** Loads the user service's settings from the environment (and COFFER_CONFIG_FILE). */
@@ -80,9 +69,7 @@ export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig
     }
   }
 
-  if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) {
-    problems.push('COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.');
-  }
+  const outbox = outboxSettingsOf(own, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -92,11 +79,6 @@ export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig
     purgeIntervalMs: own.COFFER_USER_PURGE_INTERVAL_MS,
     adminEmails: Object.freeze([...new Set(adminEmails)]),
     eventBusUrl: own.COFFER_EVENT_BUS_URL,
-    outbox: Object.freeze({
-      batchSize: own.COFFER_OUTBOX_BATCH_SIZE,
-      idleWaitMs: own.COFFER_OUTBOX_IDLE_WAIT_MS,
-      baseBackoffMs: own.COFFER_OUTBOX_BASE_BACKOFF_MS,
-      maxBackoffMs: own.COFFER_OUTBOX_MAX_BACKOFF_MS,
-    }),
+    outbox,
   });
 }

@@ -54,7 +54,7 @@ runMain('webhook', async () => {
     const acceptsPublishedEvents = peersOfBusUrl(config.eventBusUrl) !== undefined;
     let dispatcher: DeliveryDispatcher | undefined;
     const wake = (): void => dispatcher?.wake();
-    const fanout = new EventFanout({ repository, onNewDeliveries: wake });
+    let fanout: EventFanout | undefined;
 
     const runtime = await startServiceRuntime({
       name: 'webhook',
@@ -62,6 +62,7 @@ runMain('webhook', async () => {
       allowlist: webhookPeerAllowlist,
       grpcServices: async (deps) => {
         const sealer = new SecretSealer(await openKeyRing(config.keysFile, 'webhook secret key ring', deps.logger));
+        fanout = new EventFanout({ repository, onNewDeliveries: wake, tracer: deps.tracing.tracer });
         const operations = new WebhookOperations({
           repository,
           sealer,
@@ -85,6 +86,7 @@ runMain('webhook', async () => {
           pollIntervalMs: config.delivery.pollIntervalMs,
           leaseMs: config.delivery.timeoutMs + 60_000,
           disableAfterMs: config.delivery.disableAfterMs,
+          tracer: deps.tracing.tracer,
         });
         return [notImplementedService(webhookV1.WebhookServiceService, webhookServiceImplementation(operations, deps.logger))];
       },
@@ -96,15 +98,17 @@ runMain('webhook', async () => {
     const bus = createServiceEventBus(config.eventBusUrl, runtime, 'webhook');
     runtime.addCloseStep({ name: 'event-bus', run: () => bus.close() });
     let intake: Subscription | undefined;
+    const intakeFanout = fanout;
+    if (intakeFanout === undefined) throw new Error('The webhook service did not start its gRPC services.');
     if (!acceptsPublishedEvents) {
-      intake = await bus.subscribe({ group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await fanout.fanOut([event])) });
+      intake = await bus.subscribe({ group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await intakeFanout.fanOut([event])) });
       runtime.addDrainStep({ name: 'event-intake', run: () => intake?.stop() ?? Promise.resolve() });
     }
 
     dispatcher?.start();
     runtime.addDrainStep({ name: 'dispatcher', run: async () => (await dispatcher?.stop(), sender.close()) });
 
-    const relay = new OutboxRelay({ db, schema: WEBHOOK_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), ...config.outbox });
+    const relay = new OutboxRelay({ db, schema: WEBHOOK_SCHEMA, bus, logger: runtime.logger.child({ component: 'outbox-relay' }), tracer: runtime.tracing.tracer, ...config.outbox });
     registerOutboxBacklogMetrics(runtime.registry, relay, runtime.logger);
     relay.start();
     runtime.addDrainStep({ name: 'outbox-relay', run: () => relay.stop() });

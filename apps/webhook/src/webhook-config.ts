@@ -4,6 +4,7 @@ import { parseDatabaseUrl } from '@coffer/db';
 import { isEventBusUrlShape } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { parseRetrySchedule } from './dispatch/retry-schedule.js';
+import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
 
 /** Settings of the webhook service beyond those every service has. Parsed once, then frozen. */
 export interface WebhookConfig extends ServiceConfig {
@@ -40,12 +41,8 @@ export interface WebhookConfig extends ServiceConfig {
   };
   /** Subscriptions one user may have (COFFER_WEBHOOK_MAX_SUBSCRIPTIONS_PER_USER, 25). */
   readonly maxSubscriptionsPerUser: number;
-  readonly outbox: {
-    readonly batchSize: number;
-    readonly idleWaitMs: number;
-    readonly baseBackoffMs: number;
-    readonly maxBackoffMs: number;
-  };
+  /** The outbox relay's settings (COFFER_OUTBOX_*, libs/outbox). */
+  readonly outbox: OutboxRelaySettings;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -64,10 +61,7 @@ const webhookSchema = z.object({
   COFFER_WEBHOOK_ALLOWED_NETWORKS: z.string().default(''),
   COFFER_WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
   COFFER_WEBHOOK_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(25),
-  COFFER_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
-  COFFER_OUTBOX_IDLE_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  COFFER_OUTBOX_BASE_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
-  COFFER_OUTBOX_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  ...outboxEnvShape,
 });
 
 const CIDR = /^[0-9a-fA-F:.]+\/[0-9]{1,3}$/;
@@ -93,7 +87,7 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   if (scheduleMs.some((ms) => ms > MAX_TIMER_MS)) problems.push('COFFER_WEBHOOK_RETRY_SCHEDULE: a delay may be at most 24 days.');
   const allowedNetworks = own.COFFER_WEBHOOK_ALLOWED_NETWORKS.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   for (const network of allowedNetworks) if (!CIDR.test(network)) problems.push(`COFFER_WEBHOOK_ALLOWED_NETWORKS: ${JSON.stringify(network)} is not an address/prefix (CIDR).`);
-  if (own.COFFER_OUTBOX_MAX_BACKOFF_MS < own.COFFER_OUTBOX_BASE_BACKOFF_MS) problems.push('COFFER_OUTBOX_MAX_BACKOFF_MS: must be at least COFFER_OUTBOX_BASE_BACKOFF_MS.');
+  const outbox = outboxSettingsOf(own, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -112,11 +106,6 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
       allowHttp: own.COFFER_WEBHOOK_ALLOW_HTTP === 'true',
     }),
     maxSubscriptionsPerUser: own.COFFER_WEBHOOK_MAX_SUBSCRIPTIONS_PER_USER,
-    outbox: Object.freeze({
-      batchSize: own.COFFER_OUTBOX_BATCH_SIZE,
-      idleWaitMs: own.COFFER_OUTBOX_IDLE_WAIT_MS,
-      baseBackoffMs: own.COFFER_OUTBOX_BASE_BACKOFF_MS,
-      maxBackoffMs: own.COFFER_OUTBOX_MAX_BACKOFF_MS,
-    }),
+    outbox,
   });
 }

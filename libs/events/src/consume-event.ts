@@ -1,7 +1,9 @@
 import { AppError, type Logger } from '@coffer/platform';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { parseEvent, type CloudEvent } from './cloud-event.js';
 import type { DeadLetterReason, DeliveryContext, EventHandler } from './event-bus.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
+import { withConsumeSpan, type ConsumeSpanInput } from './event-tracing.js';
 
 /** What happened to one delivered record. */
 export type ConsumeOutcome =
@@ -13,8 +15,11 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_RETRY_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 10_000;
 
-/** Shared by both buses: parse, validate, run the handler up to `maxAttempts` times. */
-export async function consumeRecord(input: {
+/** What {@link consumeRecord} needs to trace a delivery; the location comes from the record. */
+export type ConsumeTracing = Omit<ConsumeSpanInput, 'topic' | 'partition' | 'offset'>;
+
+/** Input of {@link consumeRecord}. */
+export interface ConsumeRecordInput {
   readonly value: Uint8Array | string | null;
   readonly registry: EventSchemaRegistry;
   readonly handler: EventHandler;
@@ -26,7 +31,29 @@ export async function consumeRecord(input: {
   readonly logger: Logger | undefined;
   /** Called before each retry (Kafka: a heartbeat, so a slow retry does not cost the group membership). */
   readonly beforeRetry?: () => Promise<void>;
-}): Promise<ConsumeOutcome> {
+  /** When given, the whole delivery (every attempt) runs in a `process <topic>` consumer span. */
+  readonly tracing?: ConsumeTracing;
+}
+
+/**
+ * Shared by both buses: parse, validate, run the handler up to `maxAttempts` times; inside a
+ * `process <topic>` span continuing the record's `traceparent` when `tracing` is given.
+ */
+export async function consumeRecord(input: ConsumeRecordInput): Promise<ConsumeOutcome> {
+  const tracing = input.tracing;
+  if (tracing === undefined) return consumeUntraced(input);
+  return withConsumeSpan({ ...tracing, ...input.location }, async (span) => {
+    const outcome = await consumeUntraced(input);
+    span.setAttribute('coffer.event.outcome', outcome.kind);
+    if (outcome.kind === 'dead_letter') {
+      span.setAttributes({ 'coffer.event.dead_letter_reason': outcome.reason, 'coffer.event.attempts': outcome.attempts });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
+    }
+    return outcome;
+  });
+}
+
+async function consumeUntraced(input: ConsumeRecordInput): Promise<ConsumeOutcome> {
   let event: CloudEvent;
   try {
     if (input.value === null) throw new AppError('invalid_argument', { detail: 'Invalid event: the record has no value.' });
@@ -43,6 +70,7 @@ export async function consumeRecord(input: {
       return { kind: 'handled' };
     } catch (error) {
       lastError = errorText(error);
+      trace.getActiveSpan()?.addEvent('handler failed', { 'coffer.event.attempt': attempt, 'exception.message': lastError });
       input.logger?.warn(
         { eventId: event.id, eventType: event.type, topic: input.location.topic, partition: input.location.partition, offset: input.location.offset, attempt, err: error },
         'event handler failed',

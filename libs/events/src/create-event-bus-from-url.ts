@@ -1,5 +1,7 @@
 import { eventTypes } from '@coffer/contracts';
 import { AppError, type Logger } from '@coffer/platform';
+import type { Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
 import { EmbeddedEventBus } from './embedded-event-bus.js';
 import type { EventBus } from './event-bus.js';
 import { EventSchemaRegistry } from './event-schema-registry.js';
@@ -16,6 +18,10 @@ export interface EventBusFromUrlOptions {
   readonly logger?: Logger;
   /** `peer://…` only: how events reach the processes that consume them (their PublishEvents RPCs). */
   readonly forward?: ForwardEvents;
+  /** The service's tracer, for the consumer spans of the Kafka and embedded buses. */
+  readonly tracer?: Tracer;
+  /** The service's Prometheus registry, for the Kafka bus's consumer-lag gauge. */
+  readonly metricsRegistry?: Registry;
 }
 
 /** `embedded://`, `kafka://…` or `peer://name[,name…]`: the shapes a bus URL may have (brokers are checked when the bus is built). */
@@ -63,7 +69,8 @@ export function platformEventTopics(namespace?: string): string[] {
 export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptions): EventBus {
   const registry = options.registry ?? platformEventSchemaRegistry();
   const logger = options.logger === undefined ? {} : { logger: options.logger };
-  if (url === 'embedded://' || url === 'embedded:') return new EmbeddedEventBus({ registry, ...logger });
+  const tracer = options.tracer === undefined ? {} : { tracer: options.tracer };
+  if (url === 'embedded://' || url === 'embedded:') return new EmbeddedEventBus({ registry, ...logger, ...tracer });
   if (peersOfBusUrl(url) !== undefined) {
     if (options.forward === undefined) throw new AppError('invalid_argument', { detail: 'A peer:// event bus needs a way to forward events to its host.' });
     return new ForwardingEventBus({ forward: options.forward, registry });
@@ -78,7 +85,15 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
     if (partitions !== null && !/^[1-9][0-9]{0,3}$/.test(partitions)) {
       throw new AppError('invalid_argument', { detail: 'The event bus URL parameter partitions must be a whole number from 1 to 9999.' });
     }
-    return new KafkaEventBus({ brokers, clientId: options.clientId, registry, ...logger, ...(partitions === null ? {} : { partitions: Number(partitions) }) });
+    return new KafkaEventBus({
+      brokers,
+      clientId: options.clientId,
+      registry,
+      ...logger,
+      ...tracer,
+      ...(options.metricsRegistry === undefined ? {} : { metricsRegistry: options.metricsRegistry }),
+      ...(partitions === null ? {} : { partitions: Number(partitions) }),
+    });
   }
   throw new AppError('invalid_argument', { detail: 'The event bus URL must start with kafka://, embedded:// or peer://.' });
 }

@@ -1,9 +1,11 @@
 import { AppError, type Logger } from '@coffer/platform';
+import type { Tracer } from '@opentelemetry/api';
 import type { CloudEvent } from './cloud-event.js';
 import { consumeRecord, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, validateSubscribeNumbers } from './consume-event.js';
-import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
+import type { EventBus, PublishOptions, SubscribeOptions, Subscription } from './event-bus.js';
 import { deadLetterHeaders, partitionForKey, toEventRecords, type EventRecord } from './event-record.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
+import { NON_RECORDING_TRACER } from './event-tracing.js';
 import { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE } from './topic-naming.js';
 
 /** Options of {@link EmbeddedEventBus}. */
@@ -14,6 +16,8 @@ export interface EmbeddedEventBusOptions {
   /** Topic namespace (`<namespace>.<domain>.v1`). Default `coffer`. */
   readonly namespace?: string;
   readonly logger?: Logger;
+  /** The service's tracer: every delivery runs in a `process <topic>` consumer span continuing the record's `traceparent` header. */
+  readonly tracer?: Tracer;
 }
 
 /** A record in a topic of the embedded bus. */
@@ -45,6 +49,7 @@ export class EmbeddedEventBus implements EventBus {
   readonly #partitions: number;
   readonly #namespace: string;
   readonly #logger: Logger | undefined;
+  readonly #tracer: Tracer;
   readonly #topics = new Map<string, StoredEventRecord[][]>();
   readonly #groups = new Map<string, GroupState>();
   readonly #subscriptions = new Set<Subscription>();
@@ -60,12 +65,13 @@ export class EmbeddedEventBus implements EventBus {
     this.#partitions = partitions;
     this.#namespace = options.namespace ?? DEFAULT_TOPIC_NAMESPACE;
     this.#logger = options.logger;
+    this.#tracer = options.tracer ?? NON_RECORDING_TRACER;
   }
 
-  publish(events: readonly CloudEvent[]): Promise<void> {
+  publish(events: readonly CloudEvent[], options: PublishOptions = {}): Promise<void> {
     try {
       this.#assertOpen();
-      for (const record of toEventRecords(events, this.#registry, this.#namespace)) this.#append(record);
+      for (const record of toEventRecords(events, this.#registry, this.#namespace, options.traceHeaders)) this.#append(record);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -227,6 +233,7 @@ export class EmbeddedEventBus implements EventBus {
             retryBackoffMs,
             signal,
             logger: this.#logger,
+            tracing: { tracer: this.#tracer, system: 'coffer_embedded', group: options.group, headers: record.headers },
           });
         } finally {
           group.busy.delete(slot);

@@ -1,4 +1,5 @@
 import type { CloudEvent } from './cloud-event.js';
+import type { TraceHeaders } from './event-tracing.js';
 
 /** Where and how often the event being handled was delivered. */
 export interface DeliveryContext {
@@ -33,6 +34,18 @@ export interface Subscription {
    * committed; the group's next consumer gets it again. Idempotent.
    */
   stop(): Promise<void>;
+}
+
+/** Options of {@link EventBus.publish}. */
+export interface PublishOptions {
+  /**
+   * Per event (same index), the W3C context of the span that publishes it (the outbox relay's
+   * `publish <topic>` span). It goes into the record's `traceparent`/`tracestate` headers, so
+   * consumers continue the trace under that span; the CloudEvent keeps its own `traceparent`
+   * (the operation that produced it). Without an entry the headers repeat the event's.
+   * Buses without record headers (the forwarding bus) ignore it.
+   */
+  readonly traceHeaders?: readonly (TraceHeaders | undefined)[];
 }
 
 /** Why an event went to the dead-letter topic. */
@@ -82,7 +95,7 @@ export interface EventBus {
    * `topicForEventType(type)` keyed by `subject`. Resolves once the bus has durably accepted
    * all of them; nothing is published when one is invalid (`AppError('invalid_argument')`).
    */
-  publish(events: readonly CloudEvent[]): Promise<void>;
+  publish(events: readonly CloudEvent[], options?: PublishOptions): Promise<void>;
 
   /** Starts a consumer; resolves once it has joined its group. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;

@@ -1,6 +1,7 @@
 import { assertCloudEvent, serializeEvent, type CloudEvent } from './cloud-event.js';
 import { DEAD_LETTER_HEADERS, EVENT_HEADERS, type DeadLetterReason } from './event-bus.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
+import type { TraceHeaders } from './event-tracing.js';
 import { topicForEventType } from './topic-naming.js';
 
 /** One record as both buses store it: topic, key (= subject), JSON value, string headers. */
@@ -11,13 +12,30 @@ export interface EventRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Validates every event first (all or nothing), then turns each into its record. */
-export function toEventRecords(events: readonly CloudEvent[], registry: EventSchemaRegistry, namespace: string): EventRecord[] {
+/**
+ * Validates every event first (all or nothing), then turns each into its record. The trace
+ * headers are `traceHeaders[i]` when given (the publishing span), else the event's own.
+ */
+export function toEventRecords(
+  events: readonly CloudEvent[],
+  registry: EventSchemaRegistry,
+  namespace: string,
+  traceHeaders: readonly (TraceHeaders | undefined)[] = [],
+): EventRecord[] {
   for (const event of events) {
     assertCloudEvent(event);
     registry.validate(event);
   }
-  return events.map((event) => ({
+  return events.map((event, index) => recordOf(event, namespace, traceHeaders[index] ?? traceHeadersOfEvent(event)));
+}
+
+function traceHeadersOfEvent(event: CloudEvent): TraceHeaders | undefined {
+  if (event.traceparent === undefined) return undefined;
+  return event.tracestate === undefined ? { traceparent: event.traceparent } : { traceparent: event.traceparent, tracestate: event.tracestate };
+}
+
+function recordOf(event: CloudEvent, namespace: string, trace: TraceHeaders | undefined): EventRecord {
+  return {
     topic: topicForEventType(event.type, namespace),
     key: event.subject,
     value: serializeEvent(event),
@@ -27,10 +45,10 @@ export function toEventRecords(events: readonly CloudEvent[], registry: EventSch
       [EVENT_HEADERS.source]: event.source,
       [EVENT_HEADERS.specversion]: event.specversion,
       [EVENT_HEADERS.contentType]: 'application/cloudevents+json; charset=utf-8',
-      ...(event.traceparent === undefined ? {} : { [EVENT_HEADERS.traceparent]: event.traceparent }),
-      ...(event.tracestate === undefined ? {} : { [EVENT_HEADERS.tracestate]: event.tracestate }),
+      ...(trace === undefined ? {} : { [EVENT_HEADERS.traceparent]: trace.traceparent }),
+      ...(trace?.tracestate === undefined ? {} : { [EVENT_HEADERS.tracestate]: trace.tracestate }),
     },
-  }));
+  };
 }
 
 /** The headers a dead-lettered record gets on top of its original ones. */

@@ -1,6 +1,6 @@
 import type { auditV1, webhookV1 } from '@coffer/contracts';
 import { AppError, unaryCall } from '@coffer/platform';
-import { assertCloudEvent, serializeEvent, type CloudEvent } from './cloud-event.js';
+import { assertCloudEvent, parseEvent, serializeEvent, type CloudEvent } from './cloud-event.js';
 import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
 
@@ -72,4 +72,23 @@ export function forwardToEach(forwards: readonly ForwardEvents[]): ForwardEvents
   return async (eventsJson) => {
     for (const forward of forwards) await forward(eventsJson);
   };
+}
+
+/**
+ * The receiving side of a forward (a consumer's PublishEvents RPC): parses and validates every
+ * event (envelope and data schema) before any is used. `AppError('invalid_argument')` naming
+ * the first bad one, or when there are more than `maxEvents`.
+ */
+export function parseForwardedEvents(eventsJson: readonly string[], registry: EventSchemaRegistry, maxEvents: number): CloudEvent[] {
+  if (eventsJson.length > maxEvents) throw new AppError('invalid_argument', { detail: `eventsJson: at most ${maxEvents} events per call.` });
+  return eventsJson.map((json, index) => {
+    try {
+      const event = parseEvent(json);
+      registry.validate(event);
+      return event;
+    } catch (error) {
+      const detail = error instanceof AppError ? (error.detail ?? error.message) : 'Invalid event.';
+      throw new AppError('invalid_argument', { detail: `eventsJson[${index}]: ${detail}`, cause: error });
+    }
+  });
 }

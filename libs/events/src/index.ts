@@ -22,6 +22,7 @@ export {
   type DeliveryContext,
   type EventBus,
   type EventHandler,
+  type PublishOptions,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
@@ -36,5 +37,14 @@ export {
   platformEventTopics,
   type EventBusFromUrlOptions,
 } from './create-event-bus-from-url.js';
-export { ForwardingEventBus, forwardToAudit, forwardToEach, forwardToWebhook, type ForwardEvents } from './forwarding-event-bus.js';
+export {
+  ForwardingEventBus,
+  forwardToAudit,
+  forwardToEach,
+  forwardToWebhook,
+  parseForwardedEvents,
+  type ForwardEvents,
+} from './forwarding-event-bus.js';
 export { createServiceEventBus } from './service-event-bus.js';
+export { contextOfHeaders, contextOfTraceparent, traceHeadersOf, withConsumeSpan, type ConsumeSpanInput, type TraceHeaders } from './event-tracing.js';
+export { CONSUMER_LAG_METRIC, registerConsumerLagMetrics, type ConsumerLag, type ConsumerLagSource } from './consumer-lag-metrics.js';

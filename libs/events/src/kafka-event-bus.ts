@@ -1,4 +1,5 @@
 import { AppError, errors, type Logger } from '@coffer/platform';
+import type { Tracer } from '@opentelemetry/api';
 import {
   Kafka,
   logLevel as KafkaLogLevel,
@@ -9,9 +10,12 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { CloudEvent } from './cloud-event.js';
+import { registerConsumerLagMetrics, type ConsumerLag, type ConsumerLagSource } from './consumer-lag-metrics.js';
 import { consumeRecord, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, validateSubscribeNumbers } from './consume-event.js';
-import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
+import type { EventBus, PublishOptions, SubscribeOptions, Subscription } from './event-bus.js';
+import { NON_RECORDING_TRACER } from './event-tracing.js';
 import { deadLetterHeaders, toEventRecords } from './event-record.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
 import { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE } from './topic-naming.js';
@@ -33,6 +37,16 @@ export interface KafkaEventBusOptions {
   readonly logger?: Logger;
   /** How long {@link EventBus.subscribe} waits for the group join. Default 30 s. */
   readonly joinTimeoutMs?: number;
+  /**
+   * The service's tracer: every delivery runs in a `process <topic>` consumer span continuing
+   * the record's `traceparent` header. Without it context still propagates, unrecorded.
+   */
+  readonly tracer?: Tracer;
+  /**
+   * The service's Prometheus registry: `event_consumer_lag_events{group,topic}` is registered
+   * on it and reports the lag of every group this bus subscribed to (read on scrape).
+   */
+  readonly metricsRegistry?: Registry;
 }
 
 /**
@@ -41,7 +55,7 @@ export interface KafkaEventBusOptions {
  * used, consumer groups that commit each event only after its handler succeeded, and
  * `<topic>.dlq` for events that fail validation or every attempt.
  */
-export class KafkaEventBus implements EventBus {
+export class KafkaEventBus implements EventBus, ConsumerLagSource {
   readonly #kafka: Kafka;
   readonly #registry: EventSchemaRegistry;
   readonly #partitions: number;
@@ -54,6 +68,10 @@ export class KafkaEventBus implements EventBus {
   #connected: Promise<void> | undefined;
   readonly #topics = new Map<string, Promise<void>>();
   readonly #subscriptions = new Set<Subscription>();
+  readonly #tracer: Tracer;
+  /** Every group this bus subscribed with and its topics: what the lag gauge reports. */
+  readonly #groups = new Map<string, Set<string>>();
+  readonly #unregisterLag: () => void;
   #closed = false;
 
   constructor(options: KafkaEventBusOptions) {
@@ -68,6 +86,7 @@ export class KafkaEventBus implements EventBus {
     this.#namespace = options.namespace ?? DEFAULT_TOPIC_NAMESPACE;
     this.#logger = options.logger;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    this.#tracer = options.tracer ?? NON_RECORDING_TRACER;
     const logger = options.logger;
     this.#kafka = new Kafka({
       clientId: options.clientId,
@@ -83,11 +102,12 @@ export class KafkaEventBus implements EventBus {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.#admin = this.#kafka.admin();
+    this.#unregisterLag = options.metricsRegistry === undefined ? () => undefined : registerConsumerLagMetrics(options.metricsRegistry, this, options.logger);
   }
 
-  async publish(events: readonly CloudEvent[]): Promise<void> {
+  async publish(events: readonly CloudEvent[], options: PublishOptions = {}): Promise<void> {
     this.#assertOpen();
-    const records = toEventRecords(events, this.#registry, this.#namespace);
+    const records = toEventRecords(events, this.#registry, this.#namespace, options.traceHeaders);
     if (records.length === 0) return;
     const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
     for (const record of records) {
@@ -111,6 +131,9 @@ export class KafkaEventBus implements EventBus {
       throw new AppError('invalid_argument', { detail: 'subscribe needs a group and at least one topic.' });
     }
     const topics = [...options.topics];
+    const groupTopics = this.#groups.get(options.group) ?? new Set<string>();
+    for (const topic of topics) groupTopics.add(topic);
+    this.#groups.set(options.group, groupTopics);
     const consumer = this.#kafka.consumer({ groupId: options.group, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
     const controller = new AbortController();
 
@@ -134,6 +157,7 @@ export class KafkaEventBus implements EventBus {
         signal: controller.signal,
         logger: this.#logger,
         beforeRetry: () => payload.heartbeat(),
+        tracing: { tracer: this.#tracer, system: 'kafka', group: options.group, headers: headerStrings(message.headers) },
       });
       if (outcome.kind === 'stopped') {
         pause();
@@ -200,9 +224,37 @@ export class KafkaEventBus implements EventBus {
     return subscription;
   }
 
+  /**
+   * Per group this bus subscribed with (stopped subscriptions included: their lag is what
+   * grows) and per topic, the events not yet committed: the high watermark minus the
+   * committed offset (the low watermark where the group committed nothing), over partitions.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.#closed || this.#groups.size === 0) return [];
+    await this.#connect();
+    const topics = [...new Set([...this.#groups.values()].flatMap((set) => [...set]))];
+    const watermarks = new Map(await Promise.all(topics.map(async (topic) => [topic, await this.#admin.fetchTopicOffsets(topic)] as const)));
+    const lags: ConsumerLag[] = [];
+    for (const [group, groupTopics] of this.#groups) {
+      const committed = await this.#admin.fetchOffsets({ groupId: group, topics: [...groupTopics] });
+      for (const { topic, partitions } of committed) {
+        let lag = 0n;
+        for (const mark of watermarks.get(topic) ?? []) {
+          const offset = partitions.find((entry) => entry.partition === mark.partition)?.offset ?? '-1';
+          const from = BigInt(offset) >= 0n ? BigInt(offset) : BigInt(mark.low);
+          const behind = BigInt(mark.high) - from;
+          if (behind > 0n) lag += behind;
+        }
+        lags.push({ group, topic, lag: Number(lag) });
+      }
+    }
+    return lags;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unregisterLag();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
     if (this.#connected !== undefined) {
       await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);

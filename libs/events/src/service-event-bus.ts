@@ -9,13 +9,21 @@ import { forwardToAudit, forwardToEach, forwardToWebhook, type ForwardEvents } f
  * `kafka://…` in production, `embedded://` (this process only), or `peer://audit,webhook` —
  * what `make dev` sets — forwarding to the consuming services over mTLS: the audit service,
  * which hosts the embedded bus, and the webhook service (ADR 0018, ADR 0019). Throws
- * `AppError('invalid_argument')` for an unknown URL or peer.
+ * `AppError('invalid_argument')` for an unknown URL or peer. With the runtime's tracing and
+ * registry, consumers are traced (`process <topic>` spans) and a Kafka bus exports
+ * `event_consumer_lag_events` on the service's /metrics.
  */
-export function createServiceEventBus(url: string, runtime: Pick<ServiceRuntime, 'logger' | 'client'>, clientId: string): EventBus {
+export function createServiceEventBus(
+  url: string,
+  runtime: Pick<ServiceRuntime, 'logger' | 'client'> & Partial<Pick<ServiceRuntime, 'tracing' | 'registry'>>,
+  clientId: string,
+): EventBus {
   const peers = peersOfBusUrl(url);
   return createEventBusFromUrl(url, {
     clientId,
     logger: runtime.logger.child({ component: 'event-bus' }),
+    ...(runtime.tracing === undefined ? {} : { tracer: runtime.tracing.tracer }),
+    ...(runtime.registry === undefined ? {} : { metricsRegistry: runtime.registry }),
     ...(peers === undefined ? {} : { forward: forwardToEach(peers.map((peer) => forwarderFor(peer, runtime))) }),
   });
 }

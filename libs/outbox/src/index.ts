@@ -8,3 +8,4 @@ export { OUTBOX_TABLE } from './outbox-table.js';
 export { writeToOutbox, type WriteToOutboxOptions } from './write-to-outbox.js';
 export { OutboxRelay, type OutboxBacklog, type OutboxRelayOptions } from './outbox-relay.js';
 export { registerOutboxBacklogMetrics, type OutboxBacklogSource } from './outbox-metrics.js';
+export { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from './outbox-config.js';

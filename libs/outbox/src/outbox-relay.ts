@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runQuery, withTransaction, type Database } from '@coffer/db';
-import { assertCloudEvent, type CloudEvent, type EventBus } from '@coffer/events';
+import { assertCloudEvent, contextOfTraceparent, traceHeadersOf, type CloudEvent, type EventBus, type TraceHeaders } from '@coffer/events';
 import type { Logger } from '@coffer/platform';
+import { context as otelContext, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { assertOutboxSchema } from './outbox-table.js';
 
 /** Options of {@link OutboxRelay}. */
@@ -19,6 +20,13 @@ export interface OutboxRelayOptions {
   readonly baseBackoffMs?: number;
   /** Upper bound of the backoff, in ms. Default 60 000. */
   readonly maxBackoffMs?: number;
+  /**
+   * The service's tracer. Each published row gets a `publish <topic>` span (kind PRODUCER)
+   * whose parent is the event's stored `traceparent`; the record's `traceparent` header names
+   * that span, so consumers continue the trace under it. Without it nothing is traced and the
+   * header repeats the event's `traceparent`.
+   */
+  readonly tracer?: Tracer;
 }
 
 /** What {@link OutboxRelay.backlog} reports (the metrics hooks). */
@@ -31,6 +39,7 @@ export interface OutboxBacklog {
 
 interface ClaimedRow {
   readonly id: string;
+  readonly topic: string;
   readonly payload: unknown;
 }
 
@@ -64,6 +73,7 @@ export class OutboxRelay {
   readonly #idleWaitMs: number;
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
+  readonly #tracer: Tracer | undefined;
   #loop: Promise<void> | undefined;
   #stopping: AbortController | undefined;
 
@@ -78,6 +88,7 @@ export class OutboxRelay {
     this.#baseBackoffMs = positiveInteger('baseBackoffMs', options.baseBackoffMs ?? 1_000);
     this.#maxBackoffMs = positiveInteger('maxBackoffMs', options.maxBackoffMs ?? 60_000);
     if (this.#maxBackoffMs < this.#baseBackoffMs) throw new RangeError('maxBackoffMs must be >= baseBackoffMs');
+    this.#tracer = options.tracer;
   }
 
   /**
@@ -91,7 +102,7 @@ export class OutboxRelay {
       this.#db,
       async (trx) => {
         const claimed = await trx.raw<{ rows: ClaimedRow[] }>(
-          `select o.id, o.payload from ??.outbox o
+          `select o.id, o.topic, o.payload from ??.outbox o
             where o.published_at is null
               and o.available_at <= now()
               and not exists (
@@ -106,10 +117,18 @@ export class OutboxRelay {
         const rows = claimed.rows;
         if (rows.length === 0) return 0;
         const ids = rows.map((row) => row.id);
+        let spans: Span[] = [];
         try {
           const events = rows.map((row) => toEvent(row));
-          await this.#bus.publish(events);
+          spans = this.#publishSpans(rows, events);
+          await this.#publish(events, spans);
+          for (const span of spans) span.end();
         } catch (error) {
+          for (const span of spans) {
+            span.recordException(error instanceof Error ? error : String(error));
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+          }
           const message = describe(error).slice(0, LAST_ERROR_MAX_LENGTH);
           await trx.raw(
             `update ??.outbox
@@ -127,6 +146,46 @@ export class OutboxRelay {
       },
       { retries: 0 },
     );
+  }
+
+  /** One PRODUCER span per row, each a child of its event's stored traceparent (a root span without one). */
+  #publishSpans(rows: readonly ClaimedRow[], events: readonly CloudEvent[]): Span[] {
+    const tracer = this.#tracer;
+    if (tracer === undefined) return [];
+    return events.map((event, index) =>
+      tracer.startSpan(
+        `publish ${rows[index]?.topic ?? event.type}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.operation.type': 'send',
+            'messaging.operation.name': 'publish',
+            'messaging.destination.name': rows[index]?.topic ?? '',
+            'messaging.message.id': event.id,
+            'messaging.batch.message_count': events.length,
+            'cloudevents.event_type': event.type,
+            'coffer.outbox.schema': this.#schema,
+          },
+        },
+        contextOfTraceparent(event.traceparent, event.tracestate),
+      ),
+    );
+  }
+
+  /**
+   * Publishes with each record's trace headers naming its publish span. A bus without record
+   * headers (the forwarding bus of `make dev`, a gRPC call) sees the active context: the
+   * publish span when the batch holds one event, so that call joins its trace too.
+   */
+  async #publish(events: readonly CloudEvent[], spans: readonly Span[]): Promise<void> {
+    if (spans.length === 0) {
+      await this.#bus.publish(events);
+      return;
+    }
+    const traceHeaders: (TraceHeaders | undefined)[] = spans.map((span) => traceHeadersOf(span));
+    const only = spans.length === 1 ? spans[0] : undefined;
+    const active = only === undefined ? otelContext.active() : trace.setSpan(otelContext.active(), only);
+    await otelContext.with(active, () => this.#bus.publish(events, { traceHeaders }));
   }
 
   /** Unpublished rows and the age of the oldest one; for backlog metrics and alerts. */

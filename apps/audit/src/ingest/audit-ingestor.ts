@@ -1,6 +1,7 @@
 import { platformEventTopics, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
 import type { HmacKeyRing } from '@coffer/integrity';
 import type { Logger } from '@coffer/platform';
+import { context as otelContext, SpanKind, SpanStatusCode, trace, type Context, type Link, type Tracer } from '@opentelemetry/api';
 import { auditRecordOf, chainRow, type AuditOutcome, type AuditRow } from '../chain/audit-record.js';
 import { signCheckpoint, type CheckpointStore } from '../chain/checkpoint-store.js';
 import type { AuditStore, ChainHead } from '../store/audit-store.js';
@@ -42,10 +43,17 @@ export interface AuditIngestorOptions {
   readonly now?: () => number;
   /** How long the buffer waits for more events once none arrive, in ms. Default 2 (capped by maxWaitMs). */
   readonly lingerMs?: number;
+  /**
+   * The service's tracer: each batch write is an `audit insert` span, a child of the first
+   * event's `process <topic>` span with links to every event's (see {@link AuditIngestor}).
+   */
+  readonly tracer?: Tracer;
 }
 
 interface Pending {
   readonly event: CloudEvent;
+  /** The context the bus handed the event in (its `process <topic>` span). */
+  readonly context: Context;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -68,6 +76,12 @@ export function allDomainTopics(namespace?: string): string[] {
  * has, and skips them (and repeats within the batch), so a redelivered event never gets a
  * second seq. The ingestor is the single chain writer: run one active ingestor per deployment
  * (docs/services/audit.md).
+ *
+ * Tracing: a batch mixes events of several traces, so its `audit insert` span cannot be the
+ * child of all of them. It is the child of the first event's `process <topic>` span — that
+ * span stays open until the write ends, because its handler waits for it, so the first
+ * event's trace holds a real, nested tree — and it links to every event's process span, so
+ * the other traces find the write through the link.
  */
 export class AuditIngestor {
   readonly #options: AuditIngestorOptions;
@@ -144,7 +158,7 @@ export class AuditIngestor {
     if (this.#state === 'stopped') return Promise.reject(new Error('The audit ingestor stopped.'));
     return new Promise<void>((resolve, reject) => {
       if (this.#buffer.length === 0) this.#firstBufferedAt = this.#now();
-      this.#buffer.push({ event, resolve, reject });
+      this.#buffer.push({ event, context: otelContext.active(), resolve, reject });
       this.#schedule();
     });
   }
@@ -186,10 +200,38 @@ export class AuditIngestor {
   }
 
   async #write(batch: readonly Pending[]): Promise<void> {
+    const tracer = this.#options.tracer;
+    if (tracer === undefined) {
+      await this.#writeBatch(batch);
+      return;
+    }
+    const links: Link[] = [];
+    for (const pending of batch) {
+      const spanContext = trace.getSpanContext(pending.context);
+      if (spanContext !== undefined) links.push({ context: spanContext, attributes: { 'messaging.message.id': pending.event.id } });
+    }
+    const span = tracer.startSpan(
+      'audit insert',
+      { kind: SpanKind.INTERNAL, links, attributes: { 'coffer.audit.batch_size': batch.length, 'db.operation.name': 'insert' } },
+      batch[0]?.context ?? otelContext.active(),
+    );
+    try {
+      const rows = await otelContext.with(trace.setSpan(batch[0]?.context ?? otelContext.active(), span), () => this.#writeBatch(batch));
+      if (rows === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'batch write failed' });
+      else span.setAttribute('coffer.audit.rows', rows);
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Writes one batch; resolves with the rows written, or undefined when the write failed (the handlers then reject). */
+  async #writeBatch(batch: readonly Pending[]): Promise<number | undefined> {
     const started = performance.now();
+    let written = 0;
     try {
       const rows = await this.#chain(batch.map((pending) => pending.event));
       await this.#options.store.append(rows);
+      written = rows.length;
       if (rows.length > 0) {
         const last = rows[rows.length - 1];
         if (last !== undefined) this.#head = { seq: last.seq, hash: last.hash };
@@ -206,10 +248,11 @@ export class AuditIngestor {
       this.#head = undefined;
       this.#options.logger.warn({ err: error, events: batch.length }, 'audit batch write failed; the events will be delivered again');
       for (const pending of batch) pending.reject(error instanceof Error ? error : new Error(String(error)));
-      return;
+      return undefined;
     }
     for (const pending of batch) pending.resolve();
     await this.#checkpoint(false);
+    return written;
   }
 
   async #chain(events: readonly CloudEvent[]): Promise<AuditRow[]> {

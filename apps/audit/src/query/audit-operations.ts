@@ -1,5 +1,5 @@
 import { auditV1 } from '@coffer/contracts';
-import { parseEvent, type CloudEvent, type EventBus, type EventSchemaRegistry } from '@coffer/events';
+import { parseForwardedEvents, type EventBus, type EventSchemaRegistry } from '@coffer/events';
 import type { HmacKeyRing } from '@coffer/integrity';
 import { AppError } from '@coffer/platform';
 import { AUDIT_OUTCOMES, type AuditOutcome, type AuditRow } from '../chain/audit-record.js';
@@ -95,17 +95,7 @@ export class AuditOperations {
     if (bus === undefined) {
       throw new AppError('precondition_failed', { detail: 'The platform runs on Kafka: publish events to Kafka, not to the audit service.' });
     }
-    if (request.eventsJson.length > MAX_PUBLISH_EVENTS) throw invalid(`eventsJson: at most ${MAX_PUBLISH_EVENTS} events per call.`);
-    const events: CloudEvent[] = request.eventsJson.map((json, index) => {
-      try {
-        const event = parseEvent(json);
-        this.#deps.registry.validate(event);
-        return event;
-      } catch (error) {
-        const detail = error instanceof AppError ? (error.detail ?? error.message) : 'Invalid event.';
-        throw new AppError('invalid_argument', { detail: `eventsJson[${index}]: ${detail}`, cause: error });
-      }
-    });
+    const events = parseForwardedEvents(request.eventsJson, this.#deps.registry, MAX_PUBLISH_EVENTS);
     await bus.publish(events);
     return {};
   }

@@ -1,4 +1,5 @@
-import { createEvent } from '@coffer/events';
+import { contextOfTraceparent, createEvent } from '@coffer/events';
+import { context as otelContext, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import type { SecretSealer } from '@coffer/integrity';
 import type { Logger } from '@coffer/platform';
 import type { WebhookHttpResult } from '../delivery/webhook-http-sender.js';
@@ -27,6 +28,12 @@ export interface DeliveryDispatcherOptions {
   readonly disableAfterMs: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
+  /**
+   * The service's tracer: each attempt is a `webhook deliver` span (kind CLIENT) whose parent
+   * is the `traceparent` of the delivered CloudEvent, so the delivery joins the trace of the
+   * operation that caused the event.
+   */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -120,12 +127,54 @@ export class DeliveryDispatcher {
     return secrets;
   }
 
+  /** Sends the request inside a `webhook deliver` span when there is a tracer. */
+  async #send(delivery: ClaimedDelivery, headers: ReturnType<typeof signWebhook>): Promise<WebhookHttpResult> {
+    const { transport, tracer } = this.#options;
+    const request = { url: delivery.subscription.url, headers: { ...headers }, body: delivery.payload };
+    if (tracer === undefined) return transport.send(request);
+    const parent = eventTraceContext(delivery.payload);
+    const target = safeUrl(delivery.subscription.url);
+    const span = tracer.startSpan(
+      'webhook deliver',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': 'POST',
+          ...(target === undefined ? {} : { 'server.address': target.hostname, 'server.port': Number(target.port || (target.protocol === 'https:' ? 443 : 80)), 'url.scheme': target.protocol.replace(':', '') }),
+          'http.request.resend_count': delivery.attempts,
+          'coffer.webhook.delivery_id': delivery.id,
+          'coffer.webhook.subscription_id': delivery.subscriptionId,
+          'messaging.message.id': delivery.eventId,
+          'cloudevents.event_type': delivery.eventType,
+        },
+      },
+      parent,
+    );
+    try {
+      const result = await otelContext.with(trace.setSpan(parent, span), () => transport.send(request));
+      if (result.kind === 'response') {
+        span.setAttribute('http.response.status_code', result.status);
+        if (result.status < 200 || result.status >= 300) span.setStatus({ code: SpanStatusCode.ERROR, message: `status ${result.status}` });
+      } else {
+        span.setAttribute('error.type', result.reason);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
+      }
+      return result;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
   async #attempt(delivery: ClaimedDelivery): Promise<void> {
-    const { repository, transport, metrics, logger, scheduleMs, disableAfterMs } = this.#options;
+    const { repository, metrics, logger, scheduleMs, disableAfterMs } = this.#options;
     const started = this.#clock();
     if (delivery.attempts === 0) metrics.firstAttemptLag((started.getTime() - delivery.createdAt.getTime()) / 1000);
     const headers = signWebhook(this.#secrets(delivery.subscription, started), delivery.id, started.getTime() / 1000, delivery.payload);
-    const result = await transport.send({ url: delivery.subscription.url, headers: { ...headers }, body: delivery.payload });
+    const result = await this.#send(delivery, headers);
     const now = this.#clock();
     const seconds = result.durationMs / 1000;
     const log = logger.child({ delivery_id: delivery.id, subscription_id: delivery.subscriptionId, attempt: delivery.attempts + 1 });
@@ -172,5 +221,26 @@ export class DeliveryDispatcher {
       },
     });
     if (await this.#options.repository.disableSubscription(subscription.id, reason, event, now)) this.#options.metrics.endpointDisabled(reason);
+  }
+}
+
+/** The context the delivered CloudEvent's `traceparent` names; the root context when it has none. */
+function eventTraceContext(payload: string): Context {
+  try {
+    const event = JSON.parse(payload) as { traceparent?: unknown; tracestate?: unknown };
+    const traceparent = typeof event.traceparent === 'string' ? event.traceparent : undefined;
+    const tracestate = typeof event.tracestate === 'string' ? event.tracestate : undefined;
+    return contextOfTraceparent(traceparent, tracestate);
+  } catch {
+    return contextOfTraceparent(undefined);
+  }
+}
+
+/** The endpoint URL for span attributes (host and port only: path and query may hold secrets). */
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { eventParties, isEventVisibleTo, serializeEvent, type CloudEvent } from '@coffer/events';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { KnexWebhookRepository, NewDelivery } from '../subscriptions/webhook-repository.js';
 import { matchesEventTypes } from '../subscriptions/subscription-rules.js';
 import { newDeliveryId } from './delivery-id.js';
@@ -15,15 +16,38 @@ export class EventFanout {
   readonly #repository: KnexWebhookRepository;
   readonly #onNewDeliveries: () => void;
   readonly #clock: () => Date;
+  readonly #tracer: Tracer | undefined;
 
-  constructor(deps: { repository: KnexWebhookRepository; onNewDeliveries: () => void; clock?: () => Date }) {
+  /**
+   * `tracer`: the service's; each call is a `webhook fanout` span under the active one (the
+   * bus's `process <topic>` span, or the PublishEvents server span in `make dev`).
+   */
+  constructor(deps: { repository: KnexWebhookRepository; onNewDeliveries: () => void; clock?: () => Date; tracer?: Tracer }) {
     this.#repository = deps.repository;
     this.#onNewDeliveries = deps.onNewDeliveries;
     this.#clock = deps.clock ?? (() => new Date());
+    this.#tracer = deps.tracer;
   }
 
   /** Writes the deliveries of these events durably; resolves with how many are new. */
   async fanOut(events: readonly CloudEvent[]): Promise<number> {
+    if (this.#tracer === undefined) return this.#fanOut(events);
+    return this.#tracer.startActiveSpan('webhook fanout', { attributes: { 'messaging.batch.message_count': events.length } }, async (span) => {
+      try {
+        const inserted = await this.#fanOut(events);
+        span.setAttribute('coffer.webhook.deliveries_created', inserted);
+        return inserted;
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #fanOut(events: readonly CloudEvent[]): Promise<number> {
     const candidates = new Set<string>();
     for (const event of events) {
       const { actorId, ownerId } = eventParties(event);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { webhookV1 } from '@coffer/contracts';
-import { createEvent, parseEvent, serializeEvent, type CloudEvent, type EventSchemaRegistry } from '@coffer/events';
+import { createEvent, parseForwardedEvents, serializeEvent, type EventSchemaRegistry } from '@coffer/events';
 import type { SecretSealer } from '@coffer/integrity';
 import { AppError, errors } from '@coffer/platform';
 import type { PinnedResolver } from '../delivery/pinned-resolver.js';
@@ -200,17 +200,7 @@ export class WebhookOperations {
     if (!this.#deps.acceptsPublishedEvents) {
       throw new AppError('precondition_failed', { detail: 'The platform runs on Kafka: the webhook service consumes the topics itself.' });
     }
-    if (request.eventsJson.length > MAX_PUBLISH_EVENTS) throw errors.invalidArgument(`eventsJson: at most ${MAX_PUBLISH_EVENTS} events per call.`);
-    const events: CloudEvent[] = request.eventsJson.map((json, index) => {
-      try {
-        const event = parseEvent(json);
-        this.#deps.registry.validate(event);
-        return event;
-      } catch (error) {
-        const detail = error instanceof AppError ? (error.detail ?? error.message) : 'Invalid event.';
-        throw new AppError('invalid_argument', { detail: `eventsJson[${index}]: ${detail}`, cause: error });
-      }
-    });
+    const events = parseForwardedEvents(request.eventsJson, this.#deps.registry, MAX_PUBLISH_EVENTS);
     await this.#deps.fanout.fanOut(events);
     return {};
   }
