@@ -60,9 +60,15 @@ runMain('audit', async () => {
         tracer: runtime.tracing.tracer,
         ...config.ingest,
       });
-      await ingestor.start();
-      runtime.readiness.add('event-bus', () => (ingestor.head === undefined ? Promise.reject(new Error('The ingestor is not running.')) : Promise.resolve()));
+      // Not ready until every consumer joined its group; a broker that is down meanwhile is
+      // waited for (subscribeWithRetry) instead of taking the service down.
+      runtime.readiness.add('event-bus', () => (ingestor.subscribed ? Promise.resolve() : Promise.reject(new Error('The ingestor is not consuming yet.'))));
       runtime.addDrainStep({ name: 'audit-ingestor', run: () => ingestor.stop() });
+      ingestor.start().catch((error: unknown) => {
+        if (ingestor.stopping) return;
+        runtime.logger.fatal({ err: error }, 'the audit ingestor failed to start');
+        process.exit(1);
+      });
     }
     runtime.addCloseStep({ name: 'event-bus', run: () => openedBus.close() });
     runtime.addCloseStep({ name: 'audit-store', run: () => opened.close() });

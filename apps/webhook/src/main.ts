@@ -1,6 +1,6 @@
 import { webhookV1 } from '@coffer/contracts';
 import { createDatabase, databaseReadinessCheck, migrate } from '@coffer/db';
-import { createServiceEventBus, peersOfBusUrl, platformEventSchemaRegistry, platformEventTopics, type Subscription } from '@coffer/events';
+import { createServiceEventBus, peersOfBusUrl, subscribeWithRetry, platformEventSchemaRegistry, platformEventTopics, type Subscription } from '@coffer/events';
 import { openKeyRing, SecretSealer } from '@coffer/integrity';
 import { OutboxRelay, registerOutboxBacklogMetrics } from '@coffer/outbox';
 import { notImplementedService, runMain, startServiceRuntime } from '@coffer/platform';
@@ -101,8 +101,21 @@ runMain('webhook', async () => {
     const intakeFanout = fanout;
     if (intakeFanout === undefined) throw new Error('The webhook service did not start its gRPC services.');
     if (!acceptsPublishedEvents) {
-      intake = await bus.subscribe({ group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await intakeFanout.fanOut([event])) });
-      runtime.addDrainStep({ name: 'event-intake', run: () => intake?.stop() ?? Promise.resolve() });
+      // A broker that is down is waited for (the service stays up, not ready); events published
+      // meanwhile are consumed from the group's committed offsets once it is back.
+      const stopping = new AbortController();
+      runtime.readiness.add('event-intake', () => (intake === undefined ? Promise.reject(new Error('Not consuming events yet.')) : Promise.resolve()));
+      runtime.addDrainStep({ name: 'event-intake', run: () => (stopping.abort(), intake?.stop() ?? Promise.resolve()) });
+      subscribeWithRetry(
+        bus,
+        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await intakeFanout.fanOut([event])) },
+        { logger: runtime.logger, signal: stopping.signal },
+      ).then(
+        (subscription) => (intake = subscription),
+        (error: unknown) => {
+          if (!stopping.signal.aborted) runtime.logger.error({ err: error }, 'subscribing to the event bus stopped');
+        },
+      );
     }
 
     dispatcher?.start();

@@ -48,3 +48,4 @@ export {
 export { createServiceEventBus } from './service-event-bus.js';
 export { contextOfHeaders, contextOfTraceparent, traceHeadersOf, withConsumeSpan, type ConsumeSpanInput, type TraceHeaders } from './event-tracing.js';
 export { CONSUMER_LAG_METRIC, registerConsumerLagMetrics, type ConsumerLag, type ConsumerLagSource } from './consumer-lag-metrics.js';
+export { subscribeWithRetry, type SubscribeRetryOptions } from './subscribe-with-retry.js';

@@ -1,6 +1,6 @@
 import { createDatabase, type Database } from '@coffer/db';
 import { EmbeddedEventBus, platformEventSchemaRegistry, topicForEventType } from '@coffer/events';
-import { createLogger } from '@coffer/platform';
+import { AppError, createLogger } from '@coffer/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileUploaded, loginFailed, MemoryCheckpointStore, testKeyRing } from '../chain/audit-test.fixture.js';
 import { verifyChain } from '../chain/verify-chain.js';
@@ -82,6 +82,34 @@ describe('AuditIngestor (embedded bus, embedded store)', () => {
     expect(Math.max(...batches)).toBeGreaterThan(1);
     expect(checkpoints.items.at(-1)?.seq).toBe(60);
     expect(await verifyChain(store, checkpoints, keys)).toMatchObject({ ok: true, rowsChecked: 60 });
+  });
+
+  it('waits for a bus that does not answer instead of failing, and consumes once it does', async () => {
+    // The bus refuses the first three subscriptions, as Kafka does while it is down.
+    let refusals = 3;
+    const flaky = Object.create(bus) as EmbeddedEventBus;
+    flaky.subscribe = (options) => (refusals-- > 0 ? Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' })) : bus.subscribe(options));
+    const running = ingestor({ bus: flaky, consumers: 1 });
+    const started = running.start();
+    expect(running.subscribed).toBe(false);
+    await started;
+    expect(running.subscribed).toBe(true);
+    expect(refusals).toBe(-1);
+    await bus.publish([fileUploaded({ name: 'after the outage' })]);
+    await waitFor(async () => (await all()).length === 1);
+    await running.stop();
+  }, 30_000);
+
+  it('stops waiting for the bus when stopped during start-up', async () => {
+    const dead = Object.create(bus) as EmbeddedEventBus;
+    dead.subscribe = () => Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' }));
+    const running = ingestor({ bus: dead, consumers: 1 });
+    const started = running.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await running.stop();
+    await expect(started).rejects.toThrow();
+    expect(running.stopping).toBe(true);
+    expect(running.subscribed).toBe(false);
   });
 
   it('continues the chain after a restart and never gives a redelivered event a second seq', async () => {

@@ -1,4 +1,4 @@
-import { platformEventTopics, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
+import { platformEventTopics, subscribeWithRetry, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
 import type { HmacKeyRing } from '@coffer/integrity';
 import type { Logger } from '@coffer/platform';
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Context, type Link, type Tracer } from '@opentelemetry/api';
@@ -96,6 +96,9 @@ export class AuditIngestor {
   #lastCheckpointSeq = 0;
   #subscriptions: Subscription[] = [];
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  #subscribed = false;
+  /** Aborted by stop(): ends a start() still waiting for the bus. */
+  readonly #starting = new AbortController();
 
   constructor(options: AuditIngestorOptions) {
     this.#options = options;
@@ -109,6 +112,16 @@ export class AuditIngestor {
     return this.#head;
   }
 
+  /** True once stop() was called. */
+  get stopping(): boolean {
+    return this.#state === 'stopping' || this.#state === 'stopped';
+  }
+
+  /** True once every consumer has joined its group (what readiness waits for). */
+  get subscribed(): boolean {
+    return this.#subscribed;
+  }
+
   /** Loads the chain head, then joins the consumer group with `consumers` consumers. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error('The ingestor was started already.');
@@ -118,10 +131,16 @@ export class AuditIngestor {
     this.#options.metrics?.chainLength(this.#head.seq);
     const topics = [...(this.#options.topics ?? allDomainTopics())];
     for (let i = 0; i < this.#consumers; i += 1) {
-      this.#subscriptions.push(
-        await this.#options.bus.subscribe({ group: this.#options.group ?? AUDIT_CONSUMER_GROUP, topics, handler: (event) => this.#enqueue(event) }),
+      // A broker that is down (at start-up, or stopped while a consumer is still joining) is
+      // waited for: the service stays up and not ready, and consumes once it is back.
+      const subscription = await subscribeWithRetry(
+        this.#options.bus,
+        { group: this.#options.group ?? AUDIT_CONSUMER_GROUP, topics, handler: (event) => this.#enqueue(event) },
+        { logger: this.#options.logger, signal: this.#starting.signal },
       );
+      this.#subscriptions.push(subscription);
     }
+    this.#subscribed = true;
     this.#options.logger.info({ head: this.#head.seq, consumers: this.#consumers, topics: topics.length }, 'audit ingestor started');
   }
 
@@ -132,6 +151,7 @@ export class AuditIngestor {
   async stop(): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.#state = 'stopping';
+    this.#starting.abort();
     const leaving = Promise.all(this.#subscriptions.map((subscription) => subscription.stop()));
     // While the consumers leave, their in-flight handlers wait on the batch: keep writing.
     await this.#flushAll();

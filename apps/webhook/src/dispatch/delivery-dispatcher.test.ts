@@ -165,14 +165,14 @@ describe('DeliveryDispatcher: success', () => {
     for (let index = 0; index < 50; index++) queued.push(await queueDelivery(repository, subscription));
     const { registry } = startDispatcher({ concurrency: 8 });
 
-    await waitFor('50 successes', async () => (await metricValue(registry, 'webhook_deliveries_total', { outcome: 'succeeded' })) === 50, 15_000);
+    await waitFor('50 successes', async () => (await metricValue(registry, 'webhook_deliveries_total', { outcome: 'succeeded' })) === 50, 30_000);
     const ids = endpoint.requests.map((request) => request.headers['webhook-id']);
     expect(ids).toHaveLength(50);
     expect(new Set(ids)).toEqual(new Set(queued.map((delivery) => delivery.id)));
     expect(endpoint.load.max).toBeLessThanOrEqual(8);
     expect(endpoint.load.max).toBeGreaterThan(1);
     for (const delivery of queued) expect((await deliveryOf(delivery.id)).status).toBe('succeeded');
-  });
+  }, 60_000);
 
   it('stop() resolves only once the attempt in flight is recorded', async () => {
     const endpoint = await receiver(() => ({ status: 200, delayMs: 150 }));
