@@ -5,7 +5,7 @@ export NX_DAEMON ?= false
 export NX_NO_CLOUD ?= true
 export NX_TUI ?= false
 
-.PHONY: help dev test install build check codegen codegen-check certs engines-up engines-down engines-status integration clean
+.PHONY: help dev test install build check lint typecheck codegen codegen-check migrate certs engines-up engines-down engines-status integration clean
 
 help: ## List the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -25,11 +25,26 @@ build: install ## Build every project
 check: install ## Lint, typecheck, unit tests and contract checks (no engines needed)
 	npx nx run-many -t codegen:check lint typecheck test
 
+lint: install ## Lint every project (type-aware ESLint)
+	npx nx run-many -t lint
+
+typecheck: install ## Typecheck every project
+	npx nx run-many -t typecheck
+
 codegen: install ## Regenerate code from proto/ and openapi/ (commit the result)
 	npx nx run contracts:codegen
 
 codegen-check: install ## Fail when generated code drifts from the contracts
 	npx nx run contracts:codegen:check
+
+# make migrate SERVICE=user DIRECTION=up|down|status [STEPS=1]; COFFER_DATABASE_URL picks the
+# database (default: the service's make dev PGlite folder under .coffer/data).
+SERVICE ?=
+DIRECTION ?= status
+STEPS ?= 1
+migrate: build ## Migrate one service's schema: SERVICE=auth|user|metadata|policy|webhook|file|audit|audit-store DIRECTION=up|down|status [STEPS=1]
+	@test -n "$(SERVICE)" || { echo "make migrate: set SERVICE (auth, user, metadata, policy, webhook, file, audit, audit-store)"; exit 2; }
+	node tools/migrate/migrate.mjs $(SERVICE) $(DIRECTION) $(if $(filter down,$(DIRECTION)),--steps $(STEPS))
 
 certs: install ## Create development mTLS certificates in .coffer/certs
 	npx nx run dev-platform:build && node tools/dev-platform/dist/certs-main.js

@@ -24,9 +24,15 @@ export {
   MigrationError,
   listAppliedMigrations,
   migrate,
+  migrationStatus,
+  rollback,
   type AppliedMigration,
   type MigrateOptions,
   type Migration,
   type MigrationResult,
+  type MigrationStatus,
+  type RollbackOptions,
+  type RollbackResult,
 } from './migrate.js';
+export { describeSchema, type SchemaDescription } from './describe-schema.js';
 export { runQuery, withTransaction, type TransactionOptions } from './with-transaction.js';

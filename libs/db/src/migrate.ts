@@ -12,6 +12,13 @@ export interface Migration {
   /** `NNNN_what_it_does`, e.g. `0001_create_users`; names must be strictly ascending. */
   readonly name: string;
   up(knex: Knex.Transaction): PromiseLike<unknown>;
+  /**
+   * Exactly reverses `up` (drops what it created, newest first), for {@link rollback}. Runs
+   * under the same transaction and `search_path` as `up`. Optional: {@link rollback} refuses
+   * to revert a migration without one. Data that `up` never created is not restored, so a
+   * `down` that drops a table loses its rows: it is a development and recovery tool.
+   */
+  down?(knex: Knex.Transaction): PromiseLike<unknown>;
 }
 
 /** Options of {@link migrate}. */
@@ -31,6 +38,41 @@ export interface MigrationResult {
   readonly applied: readonly string[];
   /** Already recorded before this call. */
   readonly alreadyApplied: readonly string[];
+}
+
+/** Options of {@link rollback}. */
+export interface RollbackOptions {
+  /** The schema the service owns. */
+  readonly schema: string;
+  /** Every migration of the schema, oldest first (the same list {@link migrate} takes). */
+  readonly migrations: readonly Migration[];
+  /**
+   * How many of the most recently applied migrations to revert, newest first. Default 1; more
+   * than are applied reverts them all.
+   */
+  readonly steps?: number;
+  /** How long to wait while another process migrates the same schema, in ms. Default 60 000. */
+  readonly lockWaitMs?: number;
+}
+
+/** What {@link rollback} did. */
+export interface RollbackResult {
+  readonly schema: string;
+  /** Reverted by this call, newest first. Empty when nothing was applied. */
+  readonly reverted: readonly string[];
+  /** Still applied after this call, oldest first. */
+  readonly remaining: readonly string[];
+}
+
+/** Where a schema stands against a migration list, as {@link migrationStatus} returns it. */
+export interface MigrationStatus {
+  readonly schema: string;
+  /** Recorded in the database, oldest first. */
+  readonly applied: readonly AppliedMigration[];
+  /** Defined but not recorded, in the order {@link migrate} would apply them. */
+  readonly pending: readonly string[];
+  /** Recorded but not defined by this list (a newer build migrated the schema). */
+  readonly unknown: readonly string[];
 }
 
 /** A recorded migration, as {@link listAppliedMigrations} returns it. */
@@ -76,27 +118,12 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<Mi
   const { schema, migrations } = options;
   assertSqlIdentifier(schema, 'schema');
   validateMigrationList(schema, migrations);
-  const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-  if (!Number.isSafeInteger(lockWaitMs) || lockWaitMs <= 0) {
-    throw new RangeError(`lockWaitMs must be a positive whole number of ms (got ${lockWaitMs})`);
-  }
+  const lockWaitMs = lockWaitOption(options.lockWaitMs);
 
   let running: string | undefined;
   try {
     return await db.knex.transaction(async (trx) => {
-      // Migrations may outlast a request's statement_timeout; only the lock wait is bounded.
-      await trx.raw('set local statement_timeout = 0');
-      await trx.raw(`set local lock_timeout = ${lockWaitMs}`);
-      await trx.raw('select pg_advisory_xact_lock(?, ?)', [ADVISORY_LOCK_CLASS, schemaLockKey(schema)]);
-      await trx.raw('set local lock_timeout = 0');
-      await trx.raw('create schema if not exists ??', [schema]);
-      await trx.raw('set local search_path to ??, public', [schema]);
-      await trx.raw('create table if not exists ??.?? (name text primary key, applied_at timestamptz not null default now())', [
-        schema,
-        MIGRATIONS_TABLE,
-      ]);
-      const recorded = await trx.raw<{ rows: { name: string }[] }>('select name from ??.?? order by name collate "C"', [schema, MIGRATIONS_TABLE]);
-      const alreadyApplied = recorded.rows.map((row) => row.name);
+      const alreadyApplied = await lockSchema(trx, schema, lockWaitMs, true);
       const pending = planMigrations(schema, migrations, alreadyApplied);
       for (const migration of pending) {
         running = migration.name;
@@ -121,15 +148,104 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<Mi
   }
 }
 
+/**
+ * Reverts the last `steps` applied migrations of `schema`, newest first, running each one's
+ * `down` and removing its row from `<schema>.schema_migrations`. The same discipline as
+ * {@link migrate}: one transaction under the schema's advisory lock, so either every requested
+ * step is reverted or none is. The schema and its migrations table stay, even at zero.
+ *
+ * Refuses (MigrationError, nothing changed) when the database records a migration this list
+ * does not define, when the recorded migrations are not a prefix of the list, or when a
+ * migration to revert has no `down`.
+ */
+export async function rollback(db: Database, options: RollbackOptions): Promise<RollbackResult> {
+  const { schema, migrations } = options;
+  assertSqlIdentifier(schema, 'schema');
+  validateMigrationList(schema, migrations);
+  const lockWaitMs = lockWaitOption(options.lockWaitMs);
+  const steps = options.steps ?? 1;
+  if (!Number.isSafeInteger(steps) || steps <= 0) {
+    throw new RangeError(`steps must be a positive whole number (got ${steps})`);
+  }
+
+  let running: string | undefined;
+  try {
+    return await db.knex.transaction(async (trx) => {
+      const applied = await lockSchema(trx, schema, lockWaitMs, false);
+      // Same consistency checks as migrate: unknown names or gaps refuse before anything runs.
+      planMigrations(schema, migrations, applied);
+      const byName = new Map(migrations.map((migration) => [migration.name, migration]));
+      const toRevert = planRollback(schema, byName, applied, steps);
+      for (const migration of toRevert) {
+        running = migration.name;
+        await revert(migration, trx);
+        await trx.withSchema(schema).table(MIGRATIONS_TABLE).where({ name: migration.name }).delete();
+      }
+      running = undefined;
+      const reverted = toRevert.map((migration) => migration.name);
+      return Object.freeze({
+        schema,
+        reverted: Object.freeze(reverted),
+        remaining: Object.freeze(applied.slice(0, applied.length - reverted.length)),
+      });
+    });
+  } catch (error) {
+    if (error instanceof MigrationError) throw error;
+    const translated = translateDbError(error);
+    const what =
+      running === undefined
+        ? `Rolling back schema "${schema}" failed (${translated.code})`
+        : `Reverting migration ${running} of schema "${schema}" failed (${translated.code})`;
+    throw new MigrationError(`${what}; nothing of this run was reverted`, schema, running, { cause: error });
+  }
+}
+
+/**
+ * The migrations to revert, newest first: the last `steps` of `applied` (sorted oldest first).
+ * Throws MigrationError when one of them has no `down`, so nothing runs.
+ */
+export function planRollback(schema: string, migrations: ReadonlyMap<string, Migration>, applied: readonly string[], steps: number): Migration[] {
+  const names = [...applied].sort().reverse().slice(0, steps);
+  return names.map((name) => {
+    const migration = migrations.get(name);
+    if (migration === undefined) {
+      throw new MigrationError(`Schema "${schema}" records migration ${name}, which this build does not define: cannot revert it`, schema, name);
+    }
+    if (migration.down === undefined) {
+      throw new MigrationError(`Migration ${name} of schema "${schema}" has no down: cannot revert it`, schema, name);
+    }
+    return migration;
+  });
+}
+
+async function revert(migration: Migration, trx: Knex.Transaction): Promise<void> {
+  // planRollback only returns migrations with a down.
+  if (migration.down !== undefined) await migration.down(trx);
+}
+
+/**
+ * Where `schema` stands against `migrations`: applied, pending and unknown names. Reads only;
+ * creates nothing and takes no lock. A schema never migrated has everything pending.
+ */
+export async function migrationStatus(db: Database, options: Pick<MigrateOptions, 'schema' | 'migrations'>): Promise<MigrationStatus> {
+  const { schema, migrations } = options;
+  validateMigrationList(schema, migrations);
+  const applied = await listAppliedMigrations(db, schema);
+  const appliedNames = new Set(applied.map((migration) => migration.name));
+  const defined = new Set(migrations.map((migration) => migration.name));
+  return Object.freeze({
+    schema,
+    applied: Object.freeze(applied),
+    pending: Object.freeze(migrations.filter((migration) => !appliedNames.has(migration.name)).map((migration) => migration.name)),
+    unknown: Object.freeze(applied.filter((migration) => !defined.has(migration.name)).map((migration) => migration.name)),
+  });
+}
+
 /** The migrations recorded in `schema`, oldest first; empty when it was never migrated. */
 export async function listAppliedMigrations(db: Database, schema: string): Promise<AppliedMigration[]> {
   assertSqlIdentifier(schema, 'schema');
   try {
-    const exists = await db.knex.raw<{ rows: { found: boolean }[] }>(
-      'select exists (select 1 from information_schema.tables where table_schema = ? and table_name = ?) as found',
-      [schema, MIGRATIONS_TABLE],
-    );
-    if (exists.rows[0]?.found !== true) return [];
+    if (!(await migrationsTableExists(db.knex, schema))) return [];
     const recorded = await db.knex.raw<{ rows: { name: string; applied_at: Date }[] }>(
       'select name, applied_at from ??.?? order by name collate "C"',
       [schema, MIGRATIONS_TABLE],
@@ -192,6 +308,48 @@ export function planMigrations(schema: string, migrations: readonly Migration[],
     );
   }
   return pending;
+}
+
+/**
+ * The start of every migrate and rollback transaction: takes the schema's advisory lock
+ * (waiting at most `lockWaitMs`), creates the schema and its migrations table when missing
+ * (`create`; otherwise returns no names when they are missing), points `search_path` at the schema, and returns the recorded names, oldest first.
+ */
+async function lockSchema(trx: Knex.Transaction, schema: string, lockWaitMs: number, create: boolean): Promise<string[]> {
+  // Migrations may outlast a request's statement_timeout; only the lock wait is bounded.
+  await trx.raw('set local statement_timeout = 0');
+  await trx.raw(`set local lock_timeout = ${lockWaitMs}`);
+  await trx.raw('select pg_advisory_xact_lock(?, ?)', [ADVISORY_LOCK_CLASS, schemaLockKey(schema)]);
+  await trx.raw('set local lock_timeout = 0');
+  if (create) {
+    await trx.raw('create schema if not exists ??', [schema]);
+    await trx.raw('create table if not exists ??.?? (name text primary key, applied_at timestamptz not null default now())', [
+      schema,
+      MIGRATIONS_TABLE,
+    ]);
+  } else if (!(await migrationsTableExists(trx, schema))) {
+    // Rolling back a schema never migrated: nothing to do, and nothing is created.
+    return [];
+  }
+  await trx.raw('set local search_path to ??, public', [schema]);
+  const recorded = await trx.raw<{ rows: { name: string }[] }>('select name from ??.?? order by name collate "C"', [schema, MIGRATIONS_TABLE]);
+  return recorded.rows.map((row) => row.name);
+}
+
+async function migrationsTableExists(knex: Knex, schema: string): Promise<boolean> {
+  const exists = await knex.raw<{ rows: { found: boolean }[] }>(
+    'select exists (select 1 from information_schema.tables where table_schema = ? and table_name = ?) as found',
+    [schema, MIGRATIONS_TABLE],
+  );
+  return exists.rows[0]?.found === true;
+}
+
+function lockWaitOption(value: number | undefined): number {
+  const lockWaitMs = value ?? DEFAULT_LOCK_WAIT_MS;
+  if (!Number.isSafeInteger(lockWaitMs) || lockWaitMs <= 0) {
+    throw new RangeError(`lockWaitMs must be a positive whole number of ms (got ${lockWaitMs})`);
+  }
+  return lockWaitMs;
 }
 
 /** A signed 32-bit FNV-1a hash of the schema name: the advisory lock's second key. */

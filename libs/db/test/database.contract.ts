@@ -8,9 +8,11 @@ import {
   DbError,
   MigrationError,
   databaseReadinessCheck,
+  describeSchema,
   isUniqueViolation,
   listAppliedMigrations,
   migrate,
+  rollback,
   runQuery,
   withTransaction,
   type CreateDatabaseOptions,
@@ -311,6 +313,24 @@ export function registerDatabaseContract(target: DatabaseContractTarget): void {
         );
         await expect(migrate(db, { schema, migrations: [first] })).rejects.toThrow(/records migrations this build does not define: 0003_c/);
         expect((await listAppliedMigrations(db, schema)).map((migration) => migration.name)).toEqual(['0001_a', '0003_c']);
+      });
+
+      it('rolls back newest first to only the bookkeeping table, and migrates again to the same schema', async () => {
+        const schema = uniqueName('svc');
+        const migrations: Migration[] = [
+          { name: '0001_a', up: (knex) => knex.raw('create table a (id serial primary key, n int not null)'), down: (knex) => knex.raw('drop table a') },
+          {
+            name: '0002_b',
+            up: (knex) => knex.raw('create table b (a_id int references a (id)); create index b_a_idx on b (a_id)'),
+            down: (knex) => knex.raw('drop index b_a_idx; drop table b'),
+          },
+        ];
+        await migrate(db, { schema, migrations });
+        const migrated = await describeSchema(db, schema);
+        expect(await rollback(db, { schema, migrations, steps: 2 })).toEqual({ schema, reverted: ['0002_b', '0001_a'], remaining: [] });
+        expect((await describeSchema(db, schema)).relations).toEqual(['table schema_migrations']);
+        await migrate(db, { schema, migrations });
+        expect(await describeSchema(db, schema)).toEqual(migrated);
       });
 
       it('keeps schemas of different services apart, same table names included', async () => {

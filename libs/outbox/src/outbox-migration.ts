@@ -11,7 +11,7 @@ export interface OutboxMigrationOptions {
 }
 
 /**
- * The migration that creates `<schema>.outbox`, to append to the producing service's own
+ * The migration that creates `<schema>.outbox` (and, reverted, drops it), to append to the producing service's own
  * migration list (`migrate(db, { schema, migrations: [...own, outboxMigration(schema)] })`).
  *
  * `event_id` is text, not uuid: a CloudEvent id is any string of up to 200 characters, and the
@@ -41,6 +41,8 @@ export function outboxMigration(schema: string, options: OutboxMigrationOptions 
          create index outbox_pending_key_idx on ??.outbox (event_key, id) where published_at is null;`,
         [schema, schema, schema],
       ),
+    // Its indexes and the id sequence go with the table.
+    down: (knex) => knex.raw('drop table ??.outbox', [schema]),
   };
   return Object.freeze(migration);
 }

@@ -23,6 +23,7 @@ export const checkpointMigrations: readonly Migration[] = Object.freeze([
           constraint chain_checkpoints_hash_hex check (hash ~ '^[0-9a-f]{64}$')
         );
       `),
+    down: (knex: Knex) => knex.raw(`drop table ${CHECKPOINTS_TABLE}`),
   },
 ]);
 

@@ -39,6 +39,8 @@ export const embeddedStoreMigrations: readonly Migration[] = Object.freeze([
         create index audit_events_owner_idx on ${EMBEDDED_EVENTS_TABLE} (owner_id, seq);
         create index audit_events_subject_idx on ${EMBEDDED_EVENTS_TABLE} (subject, seq);
       `),
+    // The indexes go with the table.
+    down: (knex: Knex) => knex.raw(`drop table ${EMBEDDED_EVENTS_TABLE}`),
   },
 ]);
 

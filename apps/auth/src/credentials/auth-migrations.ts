@@ -32,7 +32,14 @@ export const authMigrations: readonly Migration[] = [
         table.timestamp('used_at', { useTz: true });
       });
     },
-  },  // The transactional outbox (libs/outbox): auth.* events are written in the transaction of the
+    // Newest first: refresh_tokens references refresh_families.
+    down: async (knex) => {
+      await knex.schema.withSchema(AUTH_SCHEMA).dropTable('refresh_tokens');
+      await knex.schema.withSchema(AUTH_SCHEMA).dropTable('refresh_families');
+      await knex.schema.withSchema(AUTH_SCHEMA).dropTable('credentials');
+    },
+  },
+  // The transactional outbox (libs/outbox): auth.* events are written in the transaction of the
   // change they describe (credentials, refresh families), and the OutboxRelay publishes them.
   outboxMigration(AUTH_SCHEMA, { name: '0002_create_outbox' }),
 ];

@@ -89,6 +89,13 @@ export const metadataMigrations: readonly Migration[] = Object.freeze([
           constraint owner_usage_files_not_negative check (file_count >= 0)
         );
       `),
+    // Reverse order (file_versions references files); indexes go with their tables.
+    down: (knex) =>
+      knex.raw(`
+        drop table owner_usage;
+        drop table file_versions;
+        drop table files;
+      `),
   },
   outboxMigration(METADATA_SCHEMA, { name: '0002_create_outbox' }),
 ]);

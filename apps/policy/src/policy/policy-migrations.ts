@@ -67,6 +67,13 @@ export const policyMigrations: readonly Migration[] = Object.freeze([
         );
         create index links_resource_idx on links (resource) where revoked_at is null;
       `),
+    // Reverse order; indexes go with their tables.
+    down: (knex) =>
+      knex.raw(`
+        drop table links;
+        drop table statements;
+        drop table grants;
+      `),
   },
   outboxMigration(POLICY_SCHEMA, { name: '0002_create_outbox' }),
 ]);

@@ -40,6 +40,8 @@ export const userMigrations: readonly Migration[] = Object.freeze([
         create index users_created_at_id_idx on users (created_at, id);
         create index users_deleted_at_idx on users (deleted_at) where deleted_at is not null;
       `),
+    // The indexes go with the table.
+    down: (knex) => knex.raw('drop table users'),
   },
   // The transactional outbox (libs/outbox): user.* events are written in the transaction of
   // the change they describe, and the OutboxRelay publishes them.

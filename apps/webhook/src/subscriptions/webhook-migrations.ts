@@ -56,6 +56,12 @@ export const webhookMigrations: readonly Migration[] = Object.freeze([
         create index deliveries_due_idx on deliveries (next_attempt_at) where status = 'pending';
         create index deliveries_subscription_idx on deliveries (subscription_id, created_at desc, id desc);
       `),
+    // Reverse order (deliveries references subscriptions); indexes go with their tables.
+    down: (knex) =>
+      knex.raw(`
+        drop table deliveries;
+        drop table subscriptions;
+      `),
   },
   // webhook.endpoint_disabled events are written in the transaction that disables the endpoint.
   outboxMigration(WEBHOOK_SCHEMA, { name: '0002_create_outbox' }),
