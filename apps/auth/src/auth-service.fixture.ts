@@ -3,7 +3,7 @@ import { Metadata, status as GrpcStatus, type ServerUnaryCall, type ServiceError
 import { AccessTokenIssuer, AccessTokenVerifier, generateSigningKey, importSigningKey, SigningKeyRing } from '@coffer/access-tokens';
 import type { userV1 } from '@coffer/contracts';
 import { createDatabase, migrate, type Database } from '@coffer/db';
-import { AppError, createLogger, fromGrpcError, toGrpcStatus } from '@coffer/platform';
+import { AppError, createLogger, createMetricsRegistry, fromGrpcError, toGrpcStatus } from '@coffer/platform';
 import { MemoryRateLimiter, type RateLimiter } from '@coffer/rate-limit';
 import { MemorySessionStore, type SessionStore } from '@coffer/session-store';
 import { Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import { OutboxAuthEventSink } from './events/auth-events.js';
 import { LoginThrottle } from './login/login-throttle.js';
 import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
+import { AuthMetrics } from './auth-metrics.js';
 
 type Callback<R> = (error: ServiceError | null, response: R) => void;
 
@@ -127,6 +128,8 @@ export interface AuthHarness {
   sessions: SessionStore;
   verifier: AccessTokenVerifier;
   db: Database;
+  /** The value of one series of a counter of the service's registry (0 when absent). */
+  counter(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -149,6 +152,8 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
   const sessions = engines.sessions ?? new MemorySessionStore();
   const limiter = engines.limiter ?? new MemoryRateLimiter();
   const logger = createLogger({ service: 'auth', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const registry = createMetricsRegistry('auth');
+  const metrics = new AuthMetrics(registry);
   const auth = authServiceImplementation({
     users: users.client(),
     credentials: new KnexCredentialRepository(db),
@@ -159,6 +164,7 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
     keys,
     accessTokens: new AccessTokenIssuer(keys, { ...TEST_SETTINGS, ttlSeconds: 600 }),
     events: new OutboxAuthEventSink(db, logger),
+    metrics,
     logger,
     settings: { accessTtlSeconds: 600, refreshTtlSeconds: 3_600, sessionIdleTtlMs: 3_600_000, sessionAbsoluteTtlMs: 86_400_000, userDeadlineMs: 2_000 },
   });
@@ -170,6 +176,11 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
     sessions,
     verifier: new AccessTokenVerifier(keys.jwks(), { ...TEST_SETTINGS, clockToleranceSeconds: 0 }),
     db,
+    counter: async (name, labels = {}) => {
+      const metric = (await registry.getMetricsAsJSON()).find((family) => family.name === name);
+      const sample = metric?.values.find((value) => Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted));
+      return sample?.value ?? 0;
+    },
     close: async () => {
       await sessions.close();
       await limiter.close();

@@ -68,6 +68,9 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       const wrong = await login('ada@example.com', 'not-the-password-123').catch((error: unknown) => error);
       expect(unknown).toMatchObject({ code: 'unauthenticated', detail: 'Email or password is incorrect.' });
       expect(wrong).toMatchObject({ code: 'unauthenticated', detail: 'Email or password is incorrect.' });
+      expect(await h.counter('auth_logins_total', { outcome: 'bad_credentials' })).toBe(2);
+      await login();
+      expect(await h.counter('auth_logins_total', { outcome: 'succeeded' })).toBe(1);
     });
 
     it('throttles an account after repeated failures, with a retry delay, whoever asks', async () => {
@@ -76,6 +79,8 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       const throttled = await login('ada@example.com', PASSWORD, '203.0.113.9').catch((error: unknown) => error);
       expect(throttled).toMatchObject({ code: 'rate_limited' });
       expect((throttled as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);
+      expect(await h.counter('auth_logins_total', { outcome: 'throttled' })).toBe(1);
+      expect(await h.counter('auth_logins_total', { outcome: 'bad_credentials' })).toBe(5);
     });
 
     it('a success clears the account counter', async () => {
@@ -112,6 +117,7 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       await expect(invoke(h.auth.refresh, { refreshToken: second.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
       await expect(h.sessions.isActive(first.sessionId)).resolves.toBe(false);
       expect(await h.eventTypes()).toContain('auth.refresh_reuse_detected');
+      expect(await h.counter('auth_refresh_reuse_detections_total')).toBe(1);
     });
 
     it.each([['garbage'], ['crt_short'], [`crt_${'A'.repeat(43)}`]])('refuses %s', async (token) => {

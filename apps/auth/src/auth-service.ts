@@ -10,6 +10,7 @@ import type { PasswordHasher } from './passwords/password-hasher.js';
 import { assertAcceptableNewPassword, PASSWORD_MAX_LENGTH } from './passwords/password-policy.js';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from './refresh/refresh-token.js';
 import type { RefreshTokenRepository } from './refresh/refresh-token-repository.js';
+import type { AuthMetrics } from './auth-metrics.js';
 
 export interface AuthServiceDeps {
   users: userV1.UserServiceClient;
@@ -25,6 +26,8 @@ export interface AuthServiceDeps {
    * written by the repositories into the outbox in the transaction of its change.
    */
   events: AuthEventSink;
+  /** Sign-ins by outcome and refresh-token reuse detections. */
+  metrics?: AuthMetrics;
   logger: Logger;
   settings: {
     accessTtlSeconds: number;
@@ -134,17 +137,22 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       try {
         await deps.throttle.admit(email, request.clientIp);
       } catch (error) {
-        if (error instanceof AppError && error.code === 'rate_limited') await deps.events.emit({ type: 'auth.login_failed', reason: 'throttled' });
+        if (error instanceof AppError && error.code === 'rate_limited') {
+          deps.metrics?.login('throttled');
+          await deps.events.emit({ type: 'auth.login_failed', reason: 'throttled' });
+        }
         throw error;
       }
       const user = await findUserByEmail(email);
       const credential = user ? await deps.credentials.find(user.id) : undefined;
       const matches = user && credential ? await deps.hasher.verify(credential.passwordHash, password) : await deps.hasher.verifyUnknownAccount(password);
       if (!user || !credential || !matches) {
+        deps.metrics?.login('bad_credentials');
         await deps.events.emit({ type: 'auth.login_failed', reason: 'bad_credentials' });
         throw badCredentials();
       }
       await deps.throttle.succeeded(email);
+      deps.metrics?.login('succeeded');
       if (deps.hasher.needsRehash(credential.passwordHash)) await deps.credentials.updatePassword(user.id, await deps.hasher.hash(password), credential.passwordChangedAt);
       return openSession(user, request.clientIp, request.userAgent);
     }),
@@ -158,6 +166,7 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       if (outcome.outcome === 'invalid') throw badRefreshToken();
       if (outcome.outcome === 'reused') {
         // rotate() revoked the family and wrote auth.refresh_reuse_detected in one transaction.
+        deps.metrics?.refreshReuseDetected();
         await deps.sessions.revoke(outcome.sessionId);
         throw badRefreshToken();
       }

@@ -16,6 +16,7 @@ import { LoginThrottle } from './login/login-throttle.js';
 import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
 import { authPeerAllowlist } from './peer-allowlist.js';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
+import { AuthMetrics } from './auth-metrics.js';
 
 /**
  * Entry point of the auth service: credentials (argon2id), access JWTs (ES256, at+jwt, JWKS with
@@ -55,6 +56,7 @@ runMain('auth', async () => {
         keys,
         accessTokens: new AccessTokenIssuer(keys, { ...config.tokens, ttlSeconds: config.tokens.accessTtlSeconds }),
         events: new OutboxAuthEventSink(db, platform.logger),
+        metrics: new AuthMetrics(platform.registry),
         logger: platform.logger,
         settings: {
           accessTtlSeconds: config.tokens.accessTtlSeconds,

@@ -64,6 +64,8 @@ export const EXPECTED_LABELS: Readonly<Record<string, readonly string[]>> = {
   audit_events_ingested_total: ['service', 'outcome'],
   audit_chain_length: ['service'],
   webhook_deliveries_total: ['service', 'outcome'],
+  auth_logins_total: ['service', 'outcome'],
+  auth_refresh_reuse_detections_total: ['service'],
   webhook_delivery_duration_seconds: ['service', 'outcome'],
   webhook_dispatch_lag_seconds: ['service'],
   webhook_endpoints_disabled_total: ['service', 'reason'],

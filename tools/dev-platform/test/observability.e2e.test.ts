@@ -41,7 +41,7 @@ const OUTBOX = ['outbox_backlog_events', 'outbox_oldest_pending_age_seconds'];
 /** The families each service must expose: the RED metrics for what it serves and its business metrics (grep `name: '` in apps/ and libs/). */
 const EXPECTED_FAMILIES: Readonly<Record<ServiceName, readonly string[]>> = {
   gateway: [...HTTP_RED, ...GRPC_CLIENT_RED, 'gateway_rate_limited_total', 'gateway_rate_limit_store_errors_total'],
-  auth: [...GRPC_SERVER_RED, ...GRPC_CLIENT_RED, ...OUTBOX],
+  auth: [...GRPC_SERVER_RED, ...GRPC_CLIENT_RED, ...OUTBOX, 'auth_logins_total', 'auth_refresh_reuse_detections_total'],
   user: [...GRPC_SERVER_RED, ...GRPC_CLIENT_RED, ...OUTBOX],
   file: [
     ...GRPC_SERVER_RED,
@@ -323,6 +323,10 @@ describe('observability on the embedded defaults: metrics and logs of every serv
     expect(sumOf(family('file', 'file_downloaded_bytes_total'), 'file_downloaded_bytes_total')).toBeGreaterThanOrEqual(downloadedBytes);
     expect(sumOf(family('file', 'file_uploads_total'), 'file_uploads_total', (labels) => labels['outcome'] === 'created')).toBeGreaterThanOrEqual(1);
     expect(sumOf(family('policy', 'policy_decisions_total'), 'policy_decisions_total', (labels) => labels['effect'] === 'deny')).toBeGreaterThanOrEqual(1);
+    // The traffic signed in (ok), tried a wrong password and presented a rotated refresh token again.
+    expect(sumOf(family('auth', 'auth_logins_total'), 'auth_logins_total', (labels) => labels['outcome'] === 'succeeded')).toBeGreaterThanOrEqual(1);
+    expect(sumOf(family('auth', 'auth_logins_total'), 'auth_logins_total', (labels) => labels['outcome'] === 'bad_credentials')).toBeGreaterThanOrEqual(1);
+    expect(sumOf(family('auth', 'auth_refresh_reuse_detections_total'), 'auth_refresh_reuse_detections_total', () => true)).toBeGreaterThanOrEqual(1);
     expect(sumOf(family('policy', 'policy_decisions_total'), 'policy_decisions_total', (labels) => labels['effect'] === 'allow')).toBeGreaterThanOrEqual(1);
     expect(sumOf(family('audit', 'audit_events_ingested_total'), 'audit_events_ingested_total')).toBeGreaterThan(0);
     expect(sumOf(family('audit', 'audit_chain_length'), 'audit_chain_length')).toBeGreaterThan(0);
