@@ -8,6 +8,8 @@ import type { Context } from '@opentelemetry/api';
 export interface CallContext {
   otelContext: Context;
   requestId: string;
+  /** The user the request is for, as the caller passed it (for logs; never for authorization). */
+  userId?: string;
   peer: string;
 }
 

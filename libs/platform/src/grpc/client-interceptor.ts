@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InterceptingCall, status as GrpcStatus, type Interceptor, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { currentRequestContext } from '../logging/request-context.js';
+import { USER_ID_METADATA, currentRequestContext } from '../logging/request-context.js';
 import type { GrpcClientMetrics } from '../metrics/grpc-metrics.js';
 import { metadataSetter } from '../tracing/carriers.js';
 
@@ -26,6 +26,9 @@ export function platformClientInterceptor(deps: ClientInterceptorDeps): Intercep
       start: (metadata: Metadata, _listener, next) => {
         deps.propagator.inject(trace.setSpan(parent, span), metadata, metadataSetter);
         if (metadata.get('x-request-id').length === 0) metadata.set('x-request-id', currentRequestContext()?.requestId ?? randomUUID());
+        // For log correlation only (authorization never reads it): who the request is for.
+        const userId = currentRequestContext()?.userId;
+        if (userId !== undefined && metadata.get(USER_ID_METADATA).length === 0) metadata.set(USER_ID_METADATA, userId);
         next(metadata, {
           onReceiveStatus: (status: StatusObject, nextStatus: (status: StatusObject) => void) => {
             const codeName = GrpcStatus[status.code] ?? String(status.code);

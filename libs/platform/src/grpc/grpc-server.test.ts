@@ -9,7 +9,7 @@ import { initTracing } from '../tracing/tracing.js';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { checkHealth, clientCredentialsFor, healthClient, issueMaterial, newCa, startTestServer, type TestServer } from './grpc-test.fixture.js';
 import { unaryHandler } from './handlers.js';
-import { currentRequestContext } from '../logging/request-context.js';
+import { currentRequestContext, runWithRequestContext } from '../logging/request-context.js';
 import type { MtlsMaterial } from './mtls.js';
 
 /** A HealthService whose behaviour the caller picks with the `x-behaviour` metadata key. */
@@ -93,6 +93,15 @@ describe('gRPC server runtime', () => {
     const handledLine = server.log.lines().find((line) => line['msg'] === 'handled' && line['request_id'] === 'req-123');
     expect(handledLine?.['trace_id']).toBe(parent.spanContext().traceId);
     expect(handledLine?.['service']).toBe('server');
+
+    // The user the request is for travels with it, so the server's log lines name them.
+    const userId = '0190a0a0-0000-7000-8000-00000000000a';
+    await runWithRequestContext({ requestId: 'req-456', userId }, () => checkHealth(client, withBehaviour('ok')));
+    expect(server.log.lines().find((line) => line['msg'] === 'handled' && line['request_id'] === 'req-456')?.['user_id']).toBe(userId);
+    const forged = withBehaviour('ok', 'req-789');
+    forged.set('x-coffer-user-id', 'not a plain id; DROP TABLE');
+    await checkHealth(client, forged);
+    expect(server.log.lines().find((line) => line['msg'] === 'handled' && line['request_id'] === 'req-789')?.['user_id']).toBeUndefined();
 
     expect(await server.registry.getSingleMetricAsString('grpc_server_handled_total')).toMatch(
       /grpc_server_handled_total\{grpc_service="coffer.health.v1.HealthService",grpc_method="Check",grpc_code="OK",service="server"\} [1-9]/,

@@ -22,7 +22,8 @@ export interface ServiceBinding {
 export function runInCallContext<T>(metadata: Metadata, fn: () => T): T {
   const callContext = callContextOf(metadata);
   if (!callContext) return fn();
-  return context.with(callContext.otelContext, () => runWithRequestContext({ requestId: callContext.requestId }, fn));
+  const request = { requestId: callContext.requestId, ...(callContext.userId === undefined ? {} : { userId: callContext.userId }) };
+  return context.with(callContext.otelContext, () => runWithRequestContext(request, fn));
 }
 
 /**

@@ -10,7 +10,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@ope
 import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { serviceNameFromSubjectAltName } from '@coffer/pki';
 import type { Logger } from 'pino';
-import { sanitizeRequestId } from '../logging/request-context.js';
+import { sanitizeRequestId, sanitizeUserId, USER_ID_METADATA } from '../logging/request-context.js';
 import { grpcMethodLabels, type GrpcServerMetrics } from '../metrics/grpc-metrics.js';
 import { metadataGetter } from '../tracing/carriers.js';
 import { attachCallContext } from './call-context.js';
@@ -62,7 +62,8 @@ export function platformServerInterceptor(deps: ServerInterceptorDeps): ServerIn
               });
               return;
             }
-            attachCallContext(metadata, { otelContext: trace.setSpan(parent, span), requestId, peer: peer ?? 'unknown' });
+            const userId = sanitizeUserId(metadata.get(USER_ID_METADATA)[0]?.toString());
+            attachCallContext(metadata, { otelContext: trace.setSpan(parent, span), requestId, peer: peer ?? 'unknown', ...(userId === undefined ? {} : { userId }) });
             nextMetadata(metadata);
           },
         });

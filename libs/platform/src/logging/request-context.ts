@@ -24,3 +24,13 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 export function sanitizeRequestId(value: unknown): string | undefined {
   return typeof value === 'string' && requestIdPattern.test(value) ? value : undefined;
 }
+
+/** gRPC metadata key carrying the request's user id between services, for log correlation only. */
+export const USER_ID_METADATA = 'x-coffer-user-id';
+
+const userIdPattern = /^[A-Za-z0-9-]{1,64}$/;
+
+/** Accepts a user id from metadata only when it is short and plain; otherwise returns undefined. */
+export function sanitizeUserId(value: unknown): string | undefined {
+  return typeof value === 'string' && userIdPattern.test(value) ? value : undefined;
+}
