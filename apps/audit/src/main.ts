@@ -60,8 +60,8 @@ runMain('audit', async () => {
         tracer: runtime.tracing.tracer,
         ...config.ingest,
       });
-      // Not ready until every consumer joined its group; a broker that is down meanwhile is
-      // waited for (subscribeWithRetry) instead of taking the service down.
+      // Not ready until every consumer joined its group; a store or broker that is down meanwhile
+      // is waited for instead of taking the service down.
       runtime.readiness.add('event-bus', () => (ingestor.subscribed ? Promise.resolve() : Promise.reject(new Error('The ingestor is not consuming yet.'))));
       runtime.addDrainStep({ name: 'audit-ingestor', run: () => ingestor.stop() });
       ingestor.start().catch((error: unknown) => {

@@ -100,6 +100,25 @@ describe('AuditIngestor (embedded bus, embedded store)', () => {
     await running.stop();
   }, 30_000);
 
+  it('waits for a store that does not answer at start-up instead of failing', async () => {
+    let refusals = 2;
+    // The real store, except that its first two chainHead calls fail.
+    const flaky = new Proxy(store, {
+      get: (target, property, receiver) => {
+        if (property === 'chainHead') return () => (refusals-- > 0 ? Promise.reject(new Error('store down')) : target.chainHead());
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const running = ingestor({ store: flaky, consumers: 1, startRetryBaseMs: 10 });
+    await running.start();
+    expect(refusals).toBe(-1);
+    expect(running.head).toEqual({ seq: 0, hash: '0'.repeat(64) });
+    await bus.publish([fileUploaded({ name: 'stored after the store came back' })]);
+    await waitFor(async () => (await all()).length === 1);
+    await running.stop();
+  }, 30_000);
+
   it('stops waiting for the bus when stopped during start-up', async () => {
     const dead = Object.create(bus) as EmbeddedEventBus;
     dead.subscribe = () => Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' }));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { platformEventTopics, subscribeWithRetry, type CloudEvent, type EventBus, type Subscription } from '@coffer/events';
 import type { HmacKeyRing } from '@coffer/integrity';
 import type { Logger } from '@coffer/platform';
@@ -18,6 +19,8 @@ export interface IngestorMetrics {
 
 /** Options of {@link AuditIngestor}. */
 export interface AuditIngestorOptions {
+  /** First pause when the store or the bus does not answer at start-up, doubled up to 15 s. Default 1 s. */
+  readonly startRetryBaseMs?: number;
   readonly bus: EventBus;
   readonly store: AuditStore;
   readonly checkpoints: CheckpointStore;
@@ -99,12 +102,14 @@ export class AuditIngestor {
   #subscribed = false;
   /** Aborted by stop(): ends a start() still waiting for the bus. */
   readonly #starting = new AbortController();
+  readonly #retryBaseMs: number;
 
   constructor(options: AuditIngestorOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#consumers = options.consumers ?? 8;
     this.#lingerMs = Math.min(options.lingerMs ?? 2, options.maxWaitMs);
+    this.#retryBaseMs = options.startRetryBaseMs ?? 1_000;
   }
 
   /** The last chained row (after start). */
@@ -122,12 +127,28 @@ export class AuditIngestor {
     return this.#subscribed;
   }
 
+  /** Runs `work` until it succeeds, with backoff (1 s doubling to 15 s), unless stop() is called. */
+  async #retryWhileStarting<T>(what: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      this.#starting.signal.throwIfAborted();
+      try {
+        return await work();
+      } catch (error) {
+        const delayMs = Math.min(15_000, this.#retryBaseMs * 2 ** (attempt - 1));
+        this.#options.logger.warn({ err: error, attempt, retry_in_ms: delayMs }, `${what} failed; retrying`);
+        await sleep(delayMs, undefined, { signal: this.#starting.signal });
+      }
+    }
+  }
+
   /** Loads the chain head, then joins the consumer group with `consumers` consumers. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error('The ingestor was started already.');
     this.#state = 'running';
-    this.#head = await this.#options.store.chainHead();
-    this.#lastCheckpointSeq = (await this.#options.checkpoints.latest())?.seq ?? 0;
+    // A store or checkpoint database that does not answer yet is waited for, like the bus below.
+    const [head, latest] = await this.#retryWhileStarting('reading the chain head', () => Promise.all([this.#options.store.chainHead(), this.#options.checkpoints.latest()]));
+    this.#head = head;
+    this.#lastCheckpointSeq = latest?.seq ?? 0;
     this.#options.metrics?.chainLength(this.#head.seq);
     const topics = [...(this.#options.topics ?? allDomainTopics())];
     for (let i = 0; i < this.#consumers; i += 1) {
