@@ -27,7 +27,7 @@ import {
 import { DeliveryDispatcher, type DeliveryDispatcherOptions } from './delivery-dispatcher.js';
 import { parseRetrySchedule } from './retry-schedule.js';
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 1_000;
 
 let db: Database;
 let repository: KnexWebhookRepository;
@@ -76,7 +76,8 @@ function startDispatcher(overrides: Partial<DeliveryDispatcherOptions> = {}): Ru
     scheduleMs: parseRetrySchedule('0,50ms,100ms'),
     concurrency: 8,
     pollIntervalMs: 20,
-    leaseMs: 5_000,
+    // Long enough that a loaded machine never sees a lease run out mid-attempt (that would send twice, by design).
+    leaseMs: 60_000,
     disableAfterMs: 60_000,
     random: () => 0.5,
     ...overrides,
@@ -163,7 +164,11 @@ describe('DeliveryDispatcher: success', () => {
     const { subscription } = await storeSubscription(repository, sealer, { url: endpoint.url });
     const queued: DeliveryRecord[] = [];
     for (let index = 0; index < 50; index++) queued.push(await queueDelivery(repository, subscription));
-    const { registry } = startDispatcher({ concurrency: 8 });
+    // A generous deadline: with the usual 300 ms a loaded machine can time out a request the
+    // receiver did get, and the retry is then a (correct, at-least-once) second request.
+    const patient = new WebhookHttpSender({ addressPolicy: new AddressPolicy({ allow: ['127.0.0.0/8'] }), allowHttp: true, timeoutMs: 15_000 });
+    cleanups.push(() => patient.close());
+    const { registry } = startDispatcher({ concurrency: 8, transport: patient });
 
     await waitFor('50 successes', async () => (await metricValue(registry, 'webhook_deliveries_total', { outcome: 'succeeded' })) === 50, 30_000);
     const ids = endpoint.requests.map((request) => request.headers['webhook-id']);
