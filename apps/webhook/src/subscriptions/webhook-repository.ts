@@ -350,7 +350,7 @@ export class KnexWebhookRepository {
       if (Number(changed) === 0) return false;
       await this.#deliveries(trx)
         .where({ subscription_id: id, status: 'pending' })
-        .update({ status: 'dead', completed_at: now, last_error: trx.raw("case when coalesce(last_error, '') = '' then 'The endpoint was disabled.' else left(last_error, 470) || ' (endpoint disabled)' end") as unknown as string });
+        .update({ status: 'dead', completed_at: now, last_error: trx.raw("case when coalesce(last_error, '') = '' then 'Not attempted: endpoint disabled.' else left(last_error, 470) || ' (endpoint disabled)' end") as unknown as string });
       await writeToOutbox(trx, WEBHOOK_SCHEMA, [event]);
       return true;
     });
