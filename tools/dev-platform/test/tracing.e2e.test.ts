@@ -202,6 +202,13 @@ describe('one trace follows an upload from the gateway to the audit insert and t
         COFFER_WEBHOOK_ALLOW_HTTP: 'true',
         COFFER_WEBHOOK_TIMEOUT_MS: '2000',
         COFFER_LOG_LEVEL: 'warn',
+        // The production target shares one Redis with the other suites: sign-ups and logins from
+        // 127.0.0.1 earlier in the run count against the per-address limits.
+        COFFER_RATE_LIMIT_CREDENTIALS: '10000',
+        COFFER_RATE_LIMIT_ANONYMOUS: '10000',
+        COFFER_RATE_LIMIT_USER: '100000',
+        COFFER_SIGNUPS_PER_ADDRESS: '1000',
+        COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',
       },
       onLine: () => undefined,
     });
