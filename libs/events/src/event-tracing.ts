@@ -2,7 +2,6 @@ import {
   context as otelContext,
   ROOT_CONTEXT,
   SpanKind,
-  SpanStatusCode,
   trace,
   type Context,
   type Span,
@@ -11,6 +10,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { endSpanAfter } from '@coffer/platform';
 import { EVENT_HEADERS } from './event-bus.js';
 
 /** W3C trace context as it travels in record headers: `traceparent`, and `tracestate` when there is one. */
@@ -97,13 +97,5 @@ export async function withConsumeSpan<T>(input: ConsumeSpanInput, work: (span: S
     },
     parent,
   );
-  try {
-    return await otelContext.with(trace.setSpan(parent, span), () => work(span));
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
+  return endSpanAfter(span, () => otelContext.with(trace.setSpan(parent, span), () => work(span)));
 }

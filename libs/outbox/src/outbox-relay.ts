@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runQuery, withTransaction, type Database } from '@coffer/db';
 import { assertCloudEvent, contextOfTraceparent, traceHeadersOf, type CloudEvent, type EventBus, type TraceHeaders } from '@coffer/events';
-import type { Logger } from '@coffer/platform';
-import { context as otelContext, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { markSpanFailed, type Logger } from '@coffer/platform';
+import { context as otelContext, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { assertOutboxSchema } from './outbox-table.js';
 
 /** Options of {@link OutboxRelay}. */
@@ -125,8 +125,7 @@ export class OutboxRelay {
           for (const span of spans) span.end();
         } catch (error) {
           for (const span of spans) {
-            span.recordException(error instanceof Error ? error : String(error));
-            span.setStatus({ code: SpanStatusCode.ERROR });
+            markSpanFailed(span, error);
             span.end();
           }
           const message = describe(error).slice(0, LAST_ERROR_MAX_LENGTH);

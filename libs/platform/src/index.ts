@@ -11,6 +11,7 @@ export { createMetricsRegistry, latencyBuckets } from './metrics/metrics-registr
 export { GrpcClientMetrics, GrpcServerMetrics, grpcMethodLabels } from './metrics/grpc-metrics.js';
 export { HttpServerMetrics } from './metrics/http-metrics.js';
 export { initTracing, type Tracing, type TracingOptions } from './tracing/tracing.js';
+export { endSpanAfter, markSpanFailed } from './tracing/span-outcome.js';
 export { httpHeadersGetter, metadataGetter, metadataSetter } from './tracing/carriers.js';
 export { platformClientInterceptor, type ClientInterceptorDeps } from './grpc/client-interceptor.js';
 export { platformServerInterceptor, type ServerInterceptorDeps } from './grpc/server-interceptor.js';

@@ -1,7 +1,7 @@
 import { contextOfTraceparent, createEvent } from '@coffer/events';
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import type { SecretSealer } from '@coffer/integrity';
-import type { Logger } from '@coffer/platform';
+import { endSpanAfter, type Logger } from '@coffer/platform';
 import type { WebhookHttpResult } from '../delivery/webhook-http-sender.js';
 import type { AttemptOutcome, WebhookMetrics } from '../webhook-metrics.js';
 import type { ClaimedDelivery, KnexWebhookRepository, SubscriptionRecord } from '../subscriptions/webhook-repository.js';
@@ -150,7 +150,7 @@ export class DeliveryDispatcher {
       },
       parent,
     );
-    try {
+    return endSpanAfter(span, async () => {
       const result = await otelContext.with(trace.setSpan(parent, span), () => transport.send(request));
       if (result.kind === 'response') {
         span.setAttribute('http.response.status_code', result.status);
@@ -160,13 +160,7 @@ export class DeliveryDispatcher {
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
       }
       return result;
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   async #attempt(delivery: ClaimedDelivery): Promise<void> {

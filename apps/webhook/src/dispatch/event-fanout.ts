@@ -1,5 +1,6 @@
 import { eventParties, isEventVisibleTo, serializeEvent, type CloudEvent } from '@coffer/events';
-import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { endSpanAfter } from '@coffer/platform';
 import type { KnexWebhookRepository, NewDelivery } from '../subscriptions/webhook-repository.js';
 import { matchesEventTypes } from '../subscriptions/subscription-rules.js';
 import { newDeliveryId } from './delivery-id.js';
@@ -32,19 +33,13 @@ export class EventFanout {
   /** Writes the deliveries of these events durably; resolves with how many are new. */
   async fanOut(events: readonly CloudEvent[]): Promise<number> {
     if (this.#tracer === undefined) return this.#fanOut(events);
-    return this.#tracer.startActiveSpan('webhook fanout', { attributes: { 'messaging.batch.message_count': events.length } }, async (span) => {
-      try {
+    return this.#tracer.startActiveSpan('webhook fanout', { attributes: { 'messaging.batch.message_count': events.length } }, (span) =>
+      endSpanAfter(span, async () => {
         const inserted = await this.#fanOut(events);
         span.setAttribute('coffer.webhook.deliveries_created', inserted);
         return inserted;
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+      }),
+    );
   }
 
   async #fanOut(events: readonly CloudEvent[]): Promise<number> {
