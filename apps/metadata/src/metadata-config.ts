@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
-import { isEventBusUrlShape } from '@coffer/events';
+import { checkEventBusUrl } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
 
@@ -33,10 +33,7 @@ export function loadMetadataConfig(env: NodeJS.ProcessEnv = process.env): Metada
     // parseDatabaseUrl's message never repeats a password.
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
-  // The bus URL is checked by shape here; createEventBusFromUrl checks brokers at start-up.
-  if (!isEventBusUrlShape(own.COFFER_EVENT_BUS_URL)) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
-  }
+  checkEventBusUrl(own.COFFER_EVENT_BUS_URL, problems);
   const outbox = outboxSettingsOf(own, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
-import { isEventBusUrlShape } from '@coffer/events';
+import { checkEventBusUrl } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { MAX_DECISION_TTL_MS } from './policy/decision-cache.js';
 
@@ -43,9 +43,7 @@ export function loadPolicyConfig(env: NodeJS.ProcessEnv = process.env): PolicyCo
   } catch (error) {
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isEventBusUrlShape(own.COFFER_EVENT_BUS_URL)) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
-  }
+  checkEventBusUrl(own.COFFER_EVENT_BUS_URL, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = own.COFFER_DATA_DIR?.replace(/\/+$/, '');
   return Object.freeze({

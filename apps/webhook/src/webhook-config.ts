@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
-import { isEventBusUrlShape } from '@coffer/events';
+import { checkEventBusUrl } from '@coffer/events';
 import { ConfigError, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { parseRetrySchedule } from './dispatch/retry-schedule.js';
 import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
@@ -75,9 +75,7 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   } catch (error) {
     problems.push(`COFFER_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isEventBusUrlShape(own.COFFER_EVENT_BUS_URL)) {
-    problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
-  }
+  checkEventBusUrl(own.COFFER_EVENT_BUS_URL, problems);
   let scheduleMs: readonly number[] = [];
   try {
     scheduleMs = parseRetrySchedule(own.COFFER_WEBHOOK_RETRY_SCHEDULE);

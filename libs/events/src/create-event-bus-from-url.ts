@@ -33,6 +33,11 @@ export function isEventBusUrlShape(url: string): boolean {
   return BUS_URL_SHAPE.test(url);
 }
 
+/** For config validation: adds a problem naming COFFER_EVENT_BUS_URL when `url` has none of the accepted shapes. */
+export function checkEventBusUrl(url: string, problems: string[]): void {
+  if (!isEventBusUrlShape(url)) problems.push('COFFER_EVENT_BUS_URL: must be embedded://, kafka://host:port[,host:port] or peer://audit[,webhook].');
+}
+
 /** The services a `peer://a,b` URL forwards to, in order; undefined for other URLs. */
 export function peersOfBusUrl(url: string): readonly string[] | undefined {
   const match = PEER_URL.exec(url);

@@ -30,6 +30,7 @@ export { partitionForKey, type EventRecord } from './event-record.js';
 export { EmbeddedEventBus, type EmbeddedEventBusOptions, type StoredEventRecord } from './embedded-event-bus.js';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';
 export {
+  checkEventBusUrl,
   createEventBusFromUrl,
   isEventBusUrlShape,
   peersOfBusUrl,
