@@ -1163,6 +1163,15 @@ export interface components {
         Folder: string;
         /** @description RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload. */
         ContentDigest: string;
+        /**
+         * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key
+         *     runs; a later request from the same caller with the same key and the same request gets the
+         *     first one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running
+         *     twice. The same key with a different request → 422 `idempotency_key_reused`; while the
+         *     first is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,
+         *     so those may be retried with the same key.
+         */
+        IdempotencyKey: string;
         IfMatch: string;
         IfNoneMatch: string;
         IfRange: string;
@@ -1611,6 +1620,15 @@ export interface operations {
                 overwrite?: boolean;
             };
             header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key
+                 *     runs; a later request from the same caller with the same key and the same request gets the
+                 *     first one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running
+                 *     twice. The same key with a different request → 422 `idempotency_key_reused`; while the
+                 *     first is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,
+                 *     so those may be retried with the same key.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description RFC 9530 digest of the body, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`; a mismatch rejects the upload. */
                 "Content-Digest"?: components["parameters"]["ContentDigest"];
             };
@@ -1651,6 +1669,7 @@ export interface operations {
             409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
@@ -1903,7 +1922,17 @@ export interface operations {
     createShare: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key
+                 *     runs; a later request from the same caller with the same key and the same request gets the
+                 *     first one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running
+                 *     twice. The same key with a different request → 422 `idempotency_key_reused`; while the
+                 *     first is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,
+                 *     so those may be retried with the same key.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 fileId: components["parameters"]["FileId"];
             };
@@ -1928,6 +1957,8 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };
@@ -2336,7 +2367,17 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key
+                 *     runs; a later request from the same caller with the same key and the same request gets the
+                 *     first one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running
+                 *     twice. The same key with a different request → 422 `idempotency_key_reused`; while the
+                 *     first is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,
+                 *     so those may be retried with the same key.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 webhookId: components["parameters"]["WebhookId"];
             };
@@ -2357,6 +2398,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };
@@ -2393,7 +2435,17 @@ export interface operations {
     replayWebhookDeliveries: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key
+                 *     runs; a later request from the same caller with the same key and the same request gets the
+                 *     first one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running
+                 *     twice. The same key with a different request → 422 `idempotency_key_reused`; while the
+                 *     first is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,
+                 *     so those may be retried with the same key.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 webhookId: components["parameters"]["WebhookId"];
             };
@@ -2418,6 +2470,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };

@@ -570,6 +570,9 @@ export const openApiDocument: Record<string, unknown> = {
         ],
         "parameters": [
           {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
             "$ref": "#/components/parameters/FileName"
           },
           {
@@ -655,6 +658,9 @@ export const openApiDocument: Record<string, unknown> = {
             "$ref": "#/components/responses/Problem"
           },
           "415": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "422": {
             "$ref": "#/components/responses/Problem"
           },
           "429": {
@@ -1152,6 +1158,11 @@ export const openApiDocument: Record<string, unknown> = {
         "operationId": "createShare",
         "summary": "Share a file with another user",
         "description": "Owner only. Grants read, or read and write, optionally until a time.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "tags": [
           "sharing"
         ],
@@ -1186,6 +1197,12 @@ export const openApiDocument: Record<string, unknown> = {
             "$ref": "#/components/responses/Problem"
           },
           "404": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "422": {
             "$ref": "#/components/responses/Problem"
           },
           "default": {
@@ -1837,6 +1854,11 @@ export const openApiDocument: Record<string, unknown> = {
       "post": {
         "operationId": "pingWebhook",
         "summary": "Send a test event (`webhook.ping`) to the endpoint",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "tags": [
           "webhooks"
         ],
@@ -1861,6 +1883,9 @@ export const openApiDocument: Record<string, unknown> = {
             "$ref": "#/components/responses/Problem"
           },
           "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "422": {
             "$ref": "#/components/responses/Problem"
           },
           "default": {
@@ -1933,6 +1958,11 @@ export const openApiDocument: Record<string, unknown> = {
         "operationId": "replayWebhookDeliveries",
         "summary": "Send dead-lettered deliveries again",
         "description": "One delivery (`deliveryId`, whatever its state), or every dead-lettered delivery created\nsince a time (`since`). Replays keep their webhook-id.\n",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "tags": [
           "webhooks"
         ],
@@ -1967,6 +1997,9 @@ export const openApiDocument: Record<string, unknown> = {
             "$ref": "#/components/responses/Problem"
           },
           "409": {
+            "$ref": "#/components/responses/Problem"
+          },
+          "422": {
             "$ref": "#/components/responses/Problem"
           },
           "default": {
@@ -2250,6 +2283,17 @@ export const openApiDocument: Record<string, unknown> = {
         "schema": {
           "type": "string",
           "maxLength": 512
+        }
+      },
+      "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "description": "Makes a retry safe (draft-ietf-httpapi-idempotency-key-header). The first request with a key\nruns; a later request from the same caller with the same key and the same request gets the\nfirst one's answer again (with `Idempotent-Replayed: true`) for 24 hours, without running\ntwice. The same key with a different request → 422 `idempotency_key_reused`; while the\nfirst is still running → 409 `idempotency_key_in_use`. Answers 401, 429 and 5xx are not kept,\nso those may be retried with the same key.\n",
+        "schema": {
+          "type": "string",
+          "minLength": 8,
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$"
         }
       },
       "IfMatch": {

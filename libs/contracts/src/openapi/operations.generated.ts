@@ -2723,6 +2723,17 @@ export const restOperations = [
     "public": false,
     "parameters": [
       {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "minLength": 8,
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$"
+        }
+      },
+      {
         "name": "name",
         "in": "query",
         "required": false,
@@ -3096,6 +3107,43 @@ export const restOperations = [
         }
       },
       "415": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "422": {
         "type": "object",
         "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
         "required": [
@@ -5577,6 +5625,17 @@ export const restOperations = [
           "type": "string",
           "format": "uuid"
         }
+      },
+      {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "minLength": 8,
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$"
+        }
       }
     ],
     "requestBody": {
@@ -5765,6 +5824,80 @@ export const restOperations = [
         }
       },
       "404": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "422": {
         "type": "object",
         "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
         "required": [
@@ -9144,6 +9277,17 @@ export const restOperations = [
           "type": "string",
           "format": "uuid"
         }
+      },
+      {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "minLength": 8,
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$"
+        }
       }
     ],
     "responses": {
@@ -9270,6 +9414,43 @@ export const restOperations = [
         }
       },
       "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "422": {
         "type": "object",
         "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
         "required": [
@@ -9625,6 +9806,17 @@ export const restOperations = [
           "type": "string",
           "format": "uuid"
         }
+      },
+      {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "minLength": 8,
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$"
+        }
       }
     ],
     "requestBody": {
@@ -9771,6 +9963,43 @@ export const restOperations = [
         }
       },
       "409": {
+        "type": "object",
+        "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "format": "uri-reference"
+          },
+          "title": {
+            "type": "string"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599
+          },
+          "detail": {
+            "type": "string"
+          },
+          "instance": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable machine-readable error code, e.g. `not_found`."
+          },
+          "requestId": {
+            "type": "string"
+          }
+        }
+      },
+      "422": {
         "type": "object",
         "description": "RFC 9457 problem details, extended with a stable `code` and the request id.",
         "required": [
