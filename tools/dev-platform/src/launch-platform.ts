@@ -108,6 +108,16 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
         return answers.filter((name): name is ServiceName => name !== undefined);
       };
       while (Date.now() < deadline) {
+        // A service that exited will never become ready: say which, at once, instead of waiting out the deadline.
+        const exited = ALL_SERVICES.filter((name) => {
+          const child = children.get(name);
+          return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+        });
+        if (exited.length > 0) {
+          throw new Error(
+            `platform not healthy: ${exited.map((name) => `${name} exited (${children.get(name)?.exitCode ?? children.get(name)?.signalCode})`).join(', ')} before it was ready`,
+          );
+        }
         const waiting = await notReady();
         if (waiting.length === 0) {
           try {

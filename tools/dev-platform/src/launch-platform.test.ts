@@ -1,0 +1,34 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALL_SERVICES } from '@coffer/platform';
+import { launchPlatform } from './launch-platform.js';
+
+describe('launchPlatform', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a service that exits before it is ready at once, with its exit code, instead of waiting out the deadline', async () => {
+    const rootDir = mkdtempSync(join(tmpdir(), 'coffer-launch-'));
+    dirs.push(rootDir);
+    for (const name of ALL_SERVICES) {
+      mkdirSync(join(rootDir, 'apps', name, 'dist'), { recursive: true });
+      // Every "service" fails its start-up the way a service whose port is taken does.
+      writeFileSync(join(rootDir, 'apps', name, 'dist', 'main.js'), 'process.exit(3);\n');
+    }
+    const platform = launchPlatform({
+      rootDir,
+      certDir: join(rootDir, 'certs'),
+      dataDir: join(rootDir, 'data'),
+      portOffset: 7_500,
+      onLine: () => undefined,
+    });
+    // Wait until the first child is gone, so the check does not race the spawn.
+    await new Promise<void>((resolve) => platform.process('auth').once('exit', () => resolve()));
+    await expect(platform.waitUntilHealthy(600_000)).rejects.toThrow(/auth exited \(3\)/);
+    await platform.stop();
+  });
+});
