@@ -16,6 +16,13 @@ export interface GatewayConfig extends ServiceConfig {
   /** `redis://…` shares limits between gateway instances; `memory://` is per process (dev). */
   readonly rateLimitUrl: string;
   readonly rateLimits: Readonly<RateLimitPolicy>;
+  /** Idempotency-Key (docs/adr/0020-idempotency-keys.md). */
+  readonly idempotency: {
+    /** `redis://…` shares keys between gateway instances; `memory://` is per process. Default: the rate limiter's URL. */
+    readonly url: string;
+    /** How long an answer is replayed (COFFER_IDEMPOTENCY_TTL_S, default 24 h). */
+    readonly ttlMs: number;
+  };
   /** Bytes each user may upload per window (COFFER_RATE_LIMIT_UPLOAD_BYTES per COFFER_RATE_LIMIT_WINDOW_S). */
   readonly uploadByteLimit: Readonly<RateLimitRule>;
   readonly edge: {
@@ -45,6 +52,9 @@ const gatewaySchema = z.object({
   COFFER_SESSION_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(1_000),
   COFFER_VERIFIED_TOKEN_CACHE_SIZE: configValues.positiveInt().default(10_000),
   COFFER_RATE_LIMIT_URL: z.string().min(1).default('memory://'),
+  // Unset: the same store as the rate limiter (COFFER_RATE_LIMIT_URL).
+  COFFER_IDEMPOTENCY_URL: z.string().min(1).optional(),
+  COFFER_IDEMPOTENCY_TTL_S: configValues.positiveInt().default(86_400),
   COFFER_RATE_LIMIT_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
   COFFER_RATE_LIMIT_WINDOW_S: configValues.positiveInt().default(60),
   COFFER_RATE_LIMIT_CREDENTIALS: configValues.positiveInt().default(10),
@@ -89,6 +99,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       trustProxy: parseTrustProxy(own.COFFER_TRUST_PROXY),
     }),
     rateLimitUrl: own.COFFER_RATE_LIMIT_URL,
+    idempotency: Object.freeze({ url: own.COFFER_IDEMPOTENCY_URL ?? own.COFFER_RATE_LIMIT_URL, ttlMs: own.COFFER_IDEMPOTENCY_TTL_S * 1000 }),
     uploadByteLimit: Object.freeze({ limit: own.COFFER_RATE_LIMIT_UPLOAD_BYTES, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 }),
     rateLimits: Object.freeze({
       failMode: own.COFFER_RATE_LIMIT_FAIL_MODE,

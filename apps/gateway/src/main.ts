@@ -11,6 +11,8 @@ import { GatewayRateLimitMetrics, uploadByteBudget } from './http/rate-limiting.
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { gatewayHandlers } from './gateway-handlers.js';
 import { gatewayPeerAllowlist } from './peer-allowlist.js';
+import { createIdempotencyStoreFromUrl } from './idempotency/create-idempotency-store-from-url.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from './idempotency/idempotency-keys.js';
 
 runMain('gateway', async () => {
   const config = loadGatewayConfig();
@@ -28,9 +30,17 @@ runMain('gateway', async () => {
   const limiter = createRateLimiterFromUrl(config.rateLimitUrl);
   runtime.addCloseStep({ name: 'rate-limiter', run: () => limiter.close() });
   const rateLimitMetrics = new GatewayRateLimitMetrics(runtime.registry);
+  const idempotencyStore = createIdempotencyStoreFromUrl(config.idempotency.url);
+  runtime.addCloseStep({ name: 'idempotency-store', run: () => idempotencyStore.close() });
   const app = createGatewayApp({
     authenticator,
     rateLimits: { limiter, policy: config.rateLimits, metrics: rateLimitMetrics },
+    idempotency: {
+      store: idempotencyStore,
+      ttlMs: config.idempotency.ttlMs,
+      leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS,
+      uploadTimeoutMs: config.edge.requestTimeoutMs,
+    },
     logger: runtime.logger,
     tracing: runtime.tracing,
     httpMetrics: new HttpServerMetrics(runtime.registry),

@@ -7,6 +7,7 @@ import { createRateLimiterFromUrl, type RateLimiter } from '@coffer/rate-limit';
 import { loadEngineEndpoints, requireEngine, TcpProxy, uniqueName } from '@coffer/testing';
 import { createGatewayApp } from '../src/http/gateway-app.js';
 import { GatewayRateLimitMetrics, type RateLimitPolicy } from '../src/http/rate-limiting.js';
+import { MemoryIdempotencyStore } from '../src/idempotency/memory-idempotency-store.js';
 
 const LIMIT = 40;
 const policy: RateLimitPolicy = {
@@ -44,6 +45,7 @@ describe('gateway rate limits on Redis', () => {
       logger: createLogger({ service: 'gateway', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
       tracing: initTracing({ service: 'gateway', version: 'test' }),
       httpMetrics: new HttpServerMetrics(registry),
+      idempotency: { store: new MemoryIdempotencyStore(), ttlMs: 86_400_000, leaseMs: 60_000, uploadTimeoutMs: 60_000 },
       authenticator: { authenticate: () => Promise.reject(errors.unauthenticated()) },
       rateLimits: { limiter, policy: ratePolicy, metrics: new GatewayRateLimitMetrics(registry) },
       handlers: { getHealth: async (_req, res) => { res.status(200).json({ status: 'ok', services: {} }); await Promise.resolve(); } },

@@ -16,7 +16,7 @@ export function securityHeaders(options: { hstsMaxAgeSeconds: number }): Request
   };
 }
 
-const EXPOSED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'location', 'content-digest', 'etag'];
+const EXPOSED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'location', 'content-digest', 'etag', 'idempotent-replayed'];
 
 /**
  * CORS for the browser origins the operator lists (none by default: no browser on another

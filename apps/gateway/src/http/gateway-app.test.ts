@@ -11,6 +11,7 @@ import { errors } from '@coffer/platform';
 import { MemoryRateLimiter } from '@coffer/rate-limit';
 import { GatewayRateLimitMetrics } from './rate-limiting.js';
 import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
 
 /** Accepts exactly `Bearer good-token` (token verification itself is tested in auth/). */
 const authenticator = {
@@ -41,6 +42,7 @@ describe('gateway app', () => {
       logger: createLogger({ service: 'gateway', destination }),
       tracing: initTracing({ service: 'gateway', version: 'test' }),
       httpMetrics: new HttpServerMetrics(registry),
+      idempotency: { store: new MemoryIdempotencyStore(), ttlMs: 86_400_000, leaseMs: 60_000, uploadTimeoutMs: 60_000 },
       handlers,
       authenticator,
       rateLimits: {

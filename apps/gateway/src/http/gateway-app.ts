@@ -10,6 +10,7 @@ import type { RateLimiter } from '@coffer/rate-limit';
 import { requestTelemetry } from './request-telemetry.js';
 import { cors, securityHeaders } from './edge-headers.js';
 import { apiDocsPage, serveOpenApiJson } from './api-docs.js';
+import { idempotencyKeys, type IdempotencySettings } from '../idempotency/idempotency-keys.js';
 
 export interface GatewayAppDeps {
   logger: Logger;
@@ -19,6 +20,8 @@ export interface GatewayAppDeps {
   /** Authenticates callers of every operation that is not public in the contract. */
   authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
   rateLimits: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics };
+  /** Idempotency-Key on the operations whose contract has the parameter (docs/adr/0020-idempotency-keys.md). */
+  idempotency: IdempotencySettings;
   /** Browser origins allowed by CORS (none by default) and the HSTS max-age (0: off). */
   edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number; trustProxy?: boolean | number | string };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
@@ -26,7 +29,8 @@ export interface GatewayAppDeps {
 }
 
 /**
- * The gateway's express app: telemetry first, then one route per OpenAPI operation, then
+ * The gateway's express app: telemetry first, then one route per OpenAPI operation (caller,
+ * rate limit, validation, Idempotency-Key where the contract has it, handler), then
  * problem+json for everything that is not a route (404), a route with another method (405),
  * or an error. Does no I/O itself.
  */
@@ -56,8 +60,15 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     const path = expressPath(operation);
     const handler = deps.handlers[operation.operationId] ?? notImplemented(operation.operationId);
     const limit = rateLimiting(operation.operationId, { ...deps.rateLimits, logger: deps.logger });
-    app[operation.method](path, ...(operation.public ? [] : [authenticate]), limit, ...requestValidator(operation), async (req: Request, res: Response) =>
-      handler(req, res),
+    // After validation (the fingerprint covers the validated parameters and the parsed JSON body), right before the handler.
+    const idempotent = idempotencyKeys(operation, { ...deps.idempotency, logger: deps.logger });
+    app[operation.method](
+      path,
+      ...(operation.public ? [] : [authenticate]),
+      limit,
+      ...requestValidator(operation),
+      ...(idempotent ? [idempotent] : []),
+      async (req: Request, res: Response) => handler(req, res),
     );
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
   }

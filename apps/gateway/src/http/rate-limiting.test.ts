@@ -6,6 +6,7 @@ import { createLogger, createMetricsRegistry, errors, HttpServerMetrics, initTra
 import { MemoryRateLimiter, type RateLimiter } from '@coffer/rate-limit';
 import { createGatewayApp } from './gateway-app.js';
 import { GatewayRateLimitMetrics, type RateLimitPolicy } from './rate-limiting.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
 
 const policy = (failMode: 'open' | 'closed' = 'open'): RateLimitPolicy => ({
   failMode,
@@ -30,6 +31,7 @@ describe('gateway rate limiting', () => {
       logger: createLogger({ service: 'gateway', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
       tracing: initTracing({ service: 'gateway', version: 'test' }),
       httpMetrics: new HttpServerMetrics(registry),
+      idempotency: { store: new MemoryIdempotencyStore(), ttlMs: 86_400_000, leaseMs: 60_000, uploadTimeoutMs: 60_000 },
       authenticator: {
         authenticate: (header) =>
           header === 'Bearer u1' ? Promise.resolve({ userId: 'u1', sessionId: 's1', admin: false, tokenExpiresAt: 0 }) : Promise.reject(errors.unauthenticated()),

@@ -8,6 +8,7 @@ import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js'
 import { createGatewayApp } from '../http/gateway-app.js';
 import { GatewayRateLimitMetrics } from '../http/rate-limiting.js';
 import { webhookHandlers } from './webhook-handlers.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
 
 /** Request and response of each WebhookService RPC the gateway calls. */
 interface WebhookRpcs {
@@ -111,7 +112,7 @@ export interface WebhookGateway {
   base: string;
   service: FakeWebhookService;
   /** Calls the gateway as `userId` (no Authorization header when `userId` is undefined). */
-  request(method: string, path: string, options?: { userId?: string | undefined; body?: unknown }): Promise<Response>;
+  request(method: string, path: string, options?: { userId?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -131,6 +132,7 @@ export async function startWebhookGateway(): Promise<WebhookGateway> {
     logger: createLogger({ service: 'gateway', level: 'silent' }),
     tracing: initTracing({ service: 'gateway', version: 'test' }),
     httpMetrics: new HttpServerMetrics(registry),
+    idempotency: { store: new MemoryIdempotencyStore(), ttlMs: 86_400_000, leaseMs: 60_000, uploadTimeoutMs: 60_000 },
     handlers: webhookHandlers({ webhooks: client, deadlineMs: 5_000 }),
     authenticator,
     rateLimits: {
@@ -147,7 +149,7 @@ export async function startWebhookGateway(): Promise<WebhookGateway> {
     base,
     service,
     request: (method, path, options = {}) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...options.headers };
       const userId = 'userId' in options ? options.userId : 'u1';
       if (userId !== undefined) headers['authorization'] = `Bearer token-${userId}`;
       if (options.body !== undefined) headers['content-type'] = 'application/json';

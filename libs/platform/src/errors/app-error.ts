@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'idempotency_key_in_use'
+  | 'idempotency_key_reused'
   | 'precondition_failed'
   | 'payload_too_large'
   | 'quota_exceeded'

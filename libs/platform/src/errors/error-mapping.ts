@@ -15,6 +15,10 @@ export const errorCatalog: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fr
   not_found: { httpStatus: 404, grpcStatus: GrpcStatus.NOT_FOUND, title: 'Not found' },
   method_not_allowed: { httpStatus: 405, grpcStatus: GrpcStatus.UNIMPLEMENTED, title: 'Method not allowed' },
   conflict: { httpStatus: 409, grpcStatus: GrpcStatus.ALREADY_EXISTS, title: 'Conflict' },
+  /** The same Idempotency-Key while its first request still runs (draft-ietf-httpapi-idempotency-key-header). */
+  idempotency_key_in_use: { httpStatus: 409, grpcStatus: GrpcStatus.ABORTED, title: 'Idempotency key in use' },
+  /** The same Idempotency-Key with a different request. */
+  idempotency_key_reused: { httpStatus: 422, grpcStatus: GrpcStatus.INVALID_ARGUMENT, title: 'Idempotency key reused' },
   precondition_failed: { httpStatus: 412, grpcStatus: GrpcStatus.FAILED_PRECONDITION, title: 'Precondition failed' },
   payload_too_large: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Payload too large' },
   quota_exceeded: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Quota exceeded' },
