@@ -31,11 +31,13 @@ lint: install ## Lint every project (type-aware ESLint)
 typecheck: install ## Typecheck every project
 	npx nx run-many -t typecheck
 
-codegen: install ## Regenerate code from proto/ and openapi/ (commit the result)
+codegen: install ## Regenerate code from proto/ and openapi/, and the Python and Go clients (commit the result)
 	npx nx run contracts:codegen
+	node tools/codegen/clients.mjs
 
 codegen-check: install ## Fail when generated code drifts from the contracts
 	npx nx run contracts:codegen:check
+	node tools/codegen/clients.mjs --check
 
 # make migrate SERVICE=user DIRECTION=up|down|status [STEPS=1]; COFFER_DATABASE_URL picks the
 # database (default: the service's make dev PGlite folder under .coffer/data).

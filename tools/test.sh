@@ -23,6 +23,7 @@ set +a
 step "contracts: lint, breaking changes, generated-code drift"
 npx nx run contracts:lint-contracts --output-style=static
 npx nx run contracts:codegen:check --output-style=static
+npx nx run-many -t codegen:check -p sdk-python sdk-go --output-style=static
 
 step "lint, typecheck, unit tests, build"
 npx nx run-many -t lint typecheck test build --output-style=static
