@@ -1,4 +1,4 @@
-import { loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
+import { loadEngineEndpoints, redisKeysUnder, requireEngine, uniqueName } from '@coffer/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStoreFromUrl } from '../src/idempotency/create-idempotency-store-from-url.js';
@@ -25,16 +25,7 @@ function openStore(keyPrefix: string): IdempotencyStore {
   return store;
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
-}
+const keysUnder = (prefix: string): Promise<string[]> => redisKeysUnder(admin, prefix);
 
 // Fails (never skips) when Redis is not running: start it with `tools/engines/engines.sh up`.
 beforeAll(async () => {

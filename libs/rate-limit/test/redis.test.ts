@@ -1,5 +1,5 @@
 import { AppError } from '@coffer/platform';
-import { loadEngineEndpoints, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
+import { loadEngineEndpoints, redisKeysUnder, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimiter, RedisRateLimiter, createRateLimiterFromUrl, type RateLimitDecision, type RateLimiter, type RateLimitRule } from '../src/index.js';
@@ -25,16 +25,7 @@ function openLimiter(keyPrefix: string): RateLimiter {
   return limiter;
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
-}
+const keysUnder = (prefix: string): Promise<string[]> => redisKeysUnder(admin, prefix);
 
 beforeAll(async () => {
   await requireEngine('redis', async () => admin.ping(), { endpoints });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@coffer/platform';
-import { loadEngineEndpoints, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
+import { loadEngineEndpoints, redisKeysUnder, requireEngine, uniqueName, TcpProxy } from '@coffer/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore, createSessionStoreFromUrl, type NewSession, type SessionStore } from '../src/index.js';
@@ -25,16 +25,7 @@ function openStore(options: { maxSessionsPerUser?: number; keyPrefix?: string } 
   return store;
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
-}
+const keysUnder = (prefix: string): Promise<string[]> => redisKeysUnder(admin, prefix);
 
 beforeAll(async () => {
   await requireEngine('redis', async () => admin.ping(), { endpoints });

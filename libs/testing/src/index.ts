@@ -23,3 +23,4 @@ export { uniqueName } from './unique-name.js';
 export { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from './temporary-postgres-database.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { requireKafka } from './require-kafka.js';
+export { redisKeysUnder, type RedisKeyScanner } from './redis-keys.js';
