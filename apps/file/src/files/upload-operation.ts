@@ -205,6 +205,8 @@ function outcomeOf(error: unknown): UploadOutcome {
     case 'not_found':
       return 'denied';
     case 'conflict':
+    case 'idempotency_key_in_use':
+    case 'idempotency_key_reused':
       return 'conflict';
     case 'unavailable':
     case 'deadline_exceeded':
