@@ -17,6 +17,10 @@ describe('platformPorts', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it('refuses an offset that puts an HTTP port where fetch will not connect (the gateway on 10080)', () => {
+    expect(() => platformPorts(2_000)).toThrow(/10080.*bad port/);
+  });
+
   it.each([-1, 1.5, 20_000])('refuses offset %s', (offset) => {
     expect(() => platformPorts(offset)).toThrow(/out of range/);
   });
