@@ -10,7 +10,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** A throwaway copy of the contracts and the codegen tool, sharing this repo's node_modules. */
 function copyOfContracts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-codegen-check-'));
-  for (const path of ['proto', 'openapi', 'events', 'docs/events.md', 'tools/codegen', 'libs/contracts/src']) {
+  for (const path of ['proto', 'openapi', 'events', 'docs/events.md', 'tools/codegen', 'libs/contracts/src', 'sdk/typescript/src/generated']) {
     cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -49,6 +49,14 @@ describe('codegen:check', () => {
     const result = runCheck(dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('differs: openapi/coffer.generated.ts');
+  }, 60_000);
+
+  it("fails when the SDK's copy of the OpenAPI types was edited by hand", () => {
+    dir = copyOfContracts();
+    appendFileSync(join(dir, 'sdk/typescript/src/generated/openapi.generated.ts'), 'export type EditedByHand = true;\n');
+    const result = runCheck(dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('differs: sdk/typescript/src/generated/openapi.generated.ts');
   }, 60_000);
 
   it('fails when an event schema changed without regenerating', () => {
