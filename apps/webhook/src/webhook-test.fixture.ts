@@ -20,8 +20,7 @@ import type { DeliveryRecord, KnexWebhookRepository, SubscriptionRecord } from '
  * written through the real repository, and real HTTP receivers on 127.0.0.1.
  */
 
-/** How long a test hook may take to start PGlite (WASM load and cluster init). */
-export const PGLITE_START_TIMEOUT_MS = 60_000;
+export { PGLITE_START_TIMEOUT_MS } from '@coffer/testing';
 
 /** Opens an embedded in-memory database with the webhooks schema migrated. Close it when done. */
 export async function openMigratedPglite(): Promise<Database> {

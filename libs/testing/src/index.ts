@@ -24,3 +24,4 @@ export { createTemporaryPostgresDatabase, type TemporaryPostgresDatabase } from 
 export { TcpProxy } from './tcp-proxy.js';
 export { requireKafka } from './require-kafka.js';
 export { redisKeysUnder, type RedisKeyScanner } from './redis-keys.js';
+export { PGLITE_START_TIMEOUT_MS } from './pglite-timeouts.js';

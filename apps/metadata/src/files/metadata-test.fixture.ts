@@ -22,8 +22,7 @@ export class TestClock {
   }
 }
 
-/** How long a test hook may take to start PGlite (WASM load and cluster init). */
-export const PGLITE_START_TIMEOUT_MS = 60_000;
+export { PGLITE_START_TIMEOUT_MS } from '@coffer/testing';
 
 /** Opens an embedded in-memory database with the metadata schema migrated. Close it when done. */
 export async function openMigratedPglite(): Promise<Database> {

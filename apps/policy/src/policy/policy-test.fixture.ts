@@ -25,8 +25,7 @@ export class TestClock {
   }
 }
 
-/** How long a hook may take to start PGlite (WASM load and cluster init take seconds). */
-export const PGLITE_START_TIMEOUT_MS = 60_000;
+export { PGLITE_START_TIMEOUT_MS } from '@coffer/testing';
 
 /** An embedded in-memory database with the policy schema migrated. Close it when done. */
 export async function openMigratedPglite(): Promise<Database> {

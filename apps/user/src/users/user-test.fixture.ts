@@ -23,11 +23,7 @@ export class TestClock {
 /** A day in ms. */
 export const DAY_MS = 24 * 60 * 60 * 1_000;
 
-/**
- * How long a test hook may take to start PGlite: loading the WASM build and initialising a
- * cluster takes seconds, more on a busy machine, beyond vitest's default hook timeout.
- */
-export const PGLITE_START_TIMEOUT_MS = 60_000;
+export { PGLITE_START_TIMEOUT_MS } from '@coffer/testing';
 
 /** Opens an embedded in-memory database with the users schema migrated. Close it when done. */
 export async function openMigratedPglite(): Promise<Database> {
