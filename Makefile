@@ -5,7 +5,7 @@ export NX_DAEMON ?= false
 export NX_NO_CLOUD ?= true
 export NX_TUI ?= false
 
-.PHONY: help dev test install build check lint typecheck codegen codegen-check migrate certs engines-up engines-down engines-status integration clean
+.PHONY: help dev test bench install build check lint typecheck codegen codegen-check migrate certs engines-up engines-down engines-status integration clean
 
 help: ## List the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -15,6 +15,11 @@ dev: ## README command 1: install, build and run the whole platform on embedded 
 
 test: ## README command 2: install, start the real engines, run every check and test
 	@bash tools/test.sh
+
+bench: install ## Benchmarks on the real engines against their baselines; writes docs/benchmarks.md (BENCH_ARGS='--quick' or '--only 1,2')
+	tools/engines/engines.sh up
+	npx nx run-many -t build
+	node tools/bench/dist/main.js $(BENCH_ARGS)
 
 install: ## Install npm dependencies exactly as locked
 	@bash tools/install.sh

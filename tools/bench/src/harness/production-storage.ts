@@ -1,0 +1,63 @@
+import { Client } from 'minio';
+import { createTemporaryPostgresDatabase, uniqueName, type EngineEndpoints } from '@coffer/testing';
+
+/** The production engines for one bench platform: a fresh database, bucket and ClickHouse database. */
+export interface ProductionStorage {
+  /** Storage settings for every service. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The bucket the file service keeps objects in (created by the file service on start). */
+  readonly bucket: string;
+  /** A client of the same S3 server, for the direct baselines. */
+  readonly s3: Client;
+  tearDown(): Promise<void>;
+}
+
+/** A minio client for the loopback S3 server of .coffer/engines/env. */
+export function s3ClientFor(endpoints: EngineEndpoints): Client {
+  const url = new URL(endpoints.s3.endpoint);
+  return new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: url.protocol === 'https:',
+    accessKey: endpoints.s3.accessKey,
+    secretKey: endpoints.s3.secretKey,
+    region: endpoints.s3.region,
+  });
+}
+
+/**
+ * What tools/dev-platform/test/storage-targets.ts (`productionTarget`) gives an end-to-end
+ * platform, plus ClickHouse for audit rows: the platform as it runs in production, on loopback.
+ */
+export async function createProductionStorage(endpoints: EngineEndpoints): Promise<ProductionStorage> {
+  const database = await createTemporaryPostgresDatabase('coffer_bench');
+  const bucket = uniqueName('bench-files', '-').toLowerCase();
+  const clickhouseDatabase = uniqueName('coffer_bench', '_');
+  const clickhouse = new URL(endpoints.clickhouse.url);
+  const s3 = s3ClientFor(endpoints);
+  const storeUrl = `s3://${bucket}?endpoint=${encodeURIComponent(endpoints.s3.endpoint)}&region=${endpoints.s3.region}`;
+  return {
+    env: {
+      COFFER_DATABASE_URL: database.url,
+      COFFER_OBJECT_STORE_URL: storeUrl,
+      COFFER_S3_ACCESS_KEY: endpoints.s3.accessKey,
+      COFFER_S3_SECRET_KEY: endpoints.s3.secretKey,
+      COFFER_EVENT_BUS_URL: `kafka://${endpoints.kafka.brokers.join(',')}`,
+      COFFER_RATE_LIMIT_URL: endpoints.redis.url,
+      COFFER_SESSION_STORE_URL: endpoints.redis.url,
+      COFFER_AUDIT_STORE_URL: `clickhouse://${clickhouse.host}/${clickhouseDatabase}`,
+    },
+    bucket,
+    s3,
+    tearDown: async () => {
+      await database.drop();
+      await fetch(`${endpoints.clickhouse.url.replace(/\/$/, '')}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${clickhouseDatabase}`)}`, { method: 'POST' }).catch(() => undefined);
+      if (await s3.bucketExists(bucket)) {
+        const keys: string[] = [];
+        for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
+        for (let index = 0; index < keys.length; index += 500) await s3.removeObjects(bucket, keys.slice(index, index + 500));
+        await s3.removeBucket(bucket).catch(() => undefined);
+      }
+    },
+  };
+}
