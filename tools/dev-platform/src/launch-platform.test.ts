@@ -17,7 +17,7 @@ describe('launchPlatform', () => {
     for (const name of ALL_SERVICES) {
       mkdirSync(join(rootDir, 'apps', name, 'dist'), { recursive: true });
       // Every "service" fails its start-up the way a service whose port is taken does.
-      writeFileSync(join(rootDir, 'apps', name, 'dist', 'main.js'), 'process.exit(3);\n');
+      writeFileSync(join(rootDir, 'apps', name, 'dist', 'main.js'), "console.error('listen EADDRINUSE: address already in use');\nprocess.exitCode = 3;\n");
     }
     const platform = launchPlatform({
       rootDir,
@@ -28,7 +28,10 @@ describe('launchPlatform', () => {
     });
     // Wait until the first child is gone, so the check does not race the spawn.
     await new Promise<void>((resolve) => platform.process('auth').once('exit', () => resolve()));
-    await expect(platform.waitUntilHealthy(600_000)).rejects.toThrow(/auth exited \(3\)/);
+    const failure = platform.waitUntilHealthy(600_000);
+    await expect(failure).rejects.toThrow(/auth exited \(3\)/);
+    // ...quoting what the service said last.
+    await expect(failure).rejects.toThrow(/last lines of auth:\nstderr: listen EADDRINUSE/);
     await platform.stop();
   });
 });

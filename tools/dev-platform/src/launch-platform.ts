@@ -44,6 +44,8 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
 
   let stopping = false;
   const exits = new Map<ServiceName, Promise<number | null>>();
+  // The last lines of each service, so a service that dies at start-up says why in the error.
+  const recentLines = new Map<ServiceName, string[]>();
   const children = new Map<ServiceName, ChildProcess>();
   for (const name of ALL_SERVICES) {
     const child = spawn(process.execPath, [join(options.rootDir, 'apps', name, 'dist', 'main.js')], {
@@ -66,7 +68,15 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = child[stream];
-      if (source) createInterface({ input: source }).on('line', (line) => onLine(name, stream, line));
+      if (source) {
+        createInterface({ input: source }).on('line', (line) => {
+          const recent = recentLines.get(name) ?? [];
+          recent.push(`${stream}: ${line.slice(0, 400)}`);
+          if (recent.length > RECENT_LINES_KEPT) recent.shift();
+          recentLines.set(name, recent);
+          onLine(name, stream, line);
+        });
+      }
     }
     exits.set(
       name,
@@ -114,8 +124,11 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
           return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
         });
         if (exited.length > 0) {
+          // Let the exited process's last output arrive before quoting it.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const lastWords = exited.map((name) => `--- last lines of ${name}:\n${(recentLines.get(name) ?? ['(none)']).join('\n')}`).join('\n');
           throw new Error(
-            `platform not healthy: ${exited.map((name) => `${name} exited (${children.get(name)?.exitCode ?? children.get(name)?.signalCode})`).join(', ')} before it was ready`,
+            `platform not healthy: ${exited.map((name) => `${name} exited (${children.get(name)?.exitCode ?? children.get(name)?.signalCode})`).join(', ')} before it was ready\n${lastWords}`,
           );
         }
         const waiting = await notReady();
@@ -142,6 +155,9 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
     },
   };
 }
+
+/** How many of its last output lines a service's start-up failure quotes. */
+const RECENT_LINES_KEPT = 15;
 
 /** Services that keep a relational database (their own schema; PGlite unless told otherwise). */
 const DATABASE_SERVICES: ReadonlySet<ServiceName> = new Set<ServiceName>(['auth', 'user', 'file', 'metadata', 'policy', 'webhook']);
