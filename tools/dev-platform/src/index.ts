@@ -2,3 +2,4 @@
 export { launchPlatform, type LaunchOptions, type RunningPlatform } from './launch-platform.js';
 export { contractViolations } from './contract-response-validator.js';
 export { platformPorts, type PlatformPorts, type ServicePorts } from './platform-ports.js';
+export { productionEngineEnv, type ProductionEngines } from './production-engine-env.js';

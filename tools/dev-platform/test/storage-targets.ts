@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'minio';
 import { createObjectStoreFromUrl } from '@coffer/object-storage';
+import { productionEngineEnv } from '../src/production-engine-env.js';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
 
 /** What an end-to-end test may look at and break in the platform's object store. */
@@ -72,7 +73,8 @@ export const productionTarget: PlatformTarget = {
       region: endpoints.s3.region,
     });
     await requireEngine('s3', () => s3.listBuckets(), { endpoints });
-    const storeUrl = `s3://${bucket}?endpoint=${encodeURIComponent(endpoints.s3.endpoint)}&region=${endpoints.s3.region}`;
+    const env = productionEngineEnv(endpoints, { databaseUrl: database.url, bucket });
+    const storeUrl = env['COFFER_OBJECT_STORE_URL'] ?? '';
     // Listed through the platform's own store: the client's listing fails past ~500 objects (S3ObjectStore.list).
     const listKeys = async (): Promise<string[]> => {
       const keys: string[] = [];
@@ -95,15 +97,7 @@ export const productionTarget: PlatformTarget = {
       },
     };
     return {
-      env: {
-        COFFER_DATABASE_URL: database.url,
-        COFFER_OBJECT_STORE_URL: storeUrl,
-        COFFER_S3_ACCESS_KEY: endpoints.s3.accessKey,
-        COFFER_S3_SECRET_KEY: endpoints.s3.secretKey,
-        COFFER_EVENT_BUS_URL: `kafka://${endpoints.kafka.brokers.join(',')}`,
-        COFFER_RATE_LIMIT_URL: endpoints.redis.url,
-        COFFER_SESSION_STORE_URL: endpoints.redis.url,
-      },
+      env,
       objects,
       tearDown: async () => {
         await database.drop();

@@ -1,4 +1,5 @@
 import { Client } from 'minio';
+import { productionEngineEnv } from '@coffer/dev-platform';
 import { createTemporaryPostgresDatabase, uniqueName, type EngineEndpoints } from '@coffer/testing';
 
 /** The production engines for one bench platform: a fresh database, bucket and ClickHouse database. */
@@ -35,16 +36,9 @@ export async function createProductionStorage(endpoints: EngineEndpoints): Promi
   const clickhouseDatabase = uniqueName('coffer_bench', '_');
   const clickhouse = new URL(endpoints.clickhouse.url);
   const s3 = s3ClientFor(endpoints);
-  const storeUrl = `s3://${bucket}?endpoint=${encodeURIComponent(endpoints.s3.endpoint)}&region=${endpoints.s3.region}`;
   return {
     env: {
-      COFFER_DATABASE_URL: database.url,
-      COFFER_OBJECT_STORE_URL: storeUrl,
-      COFFER_S3_ACCESS_KEY: endpoints.s3.accessKey,
-      COFFER_S3_SECRET_KEY: endpoints.s3.secretKey,
-      COFFER_EVENT_BUS_URL: `kafka://${endpoints.kafka.brokers.join(',')}`,
-      COFFER_RATE_LIMIT_URL: endpoints.redis.url,
-      COFFER_SESSION_STORE_URL: endpoints.redis.url,
+      ...productionEngineEnv(endpoints, { databaseUrl: database.url, bucket }),
       COFFER_AUDIT_STORE_URL: `clickhouse://${clickhouse.host}/${clickhouseDatabase}`,
     },
     bucket,
