@@ -97,7 +97,10 @@ describe('audit ingestion from Kafka into ClickHouse', () => {
         }
       },
     });
+    // Batches of 100 (the ingestor hands maxInFlight = batchSize to the bus), so the 500 events
+    // take at least five writes and the third one happens.
     const first = world.ingestor({
+      batchSize: 100,
       store: crashing(world.store, () => {
         kill = first.abort();
       }),

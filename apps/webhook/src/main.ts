@@ -19,6 +19,12 @@ import { registerQueueMetrics, WebhookMetrics } from './webhook-metrics.js';
 
 /** The consumer group of the webhook service on Kafka. */
 const WEBHOOK_CONSUMER_GROUP = 'webhook';
+/**
+ * Events of one partition fanned out at once (ADR 0023). Safe because the fan-out is idempotent
+ * per (subscription, event) (a unique key, insert … on conflict do nothing) and delivery order
+ * is not promised (ADR 0019); bounded, as each fan-out makes two database round trips.
+ */
+const WEBHOOK_INTAKE_IN_FLIGHT = 64;
 
 /**
  * Entry point of the webhook service: subscriptions, and signed deliveries of platform events
@@ -108,7 +114,7 @@ runMain('webhook', async () => {
       runtime.addDrainStep({ name: 'event-intake', run: () => (stopping.abort(), intake?.stop() ?? Promise.resolve()) });
       subscribeWithRetry(
         bus,
-        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), handler: async (event) => void (await intakeFanout.fanOut([event])) },
+        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), maxInFlight: WEBHOOK_INTAKE_IN_FLIGHT, handler: async (event) => void (await intakeFanout.fanOut([event])) },
         { logger: runtime.logger, signal: stopping.signal },
       ).then(
         (subscription) => (intake = subscription),

@@ -84,7 +84,13 @@ async function consumeUntraced(input: ConsumeRecordInput): Promise<ConsumeOutcom
   return { kind: 'dead_letter', reason: 'handler_failed', error: lastError, attempts: input.maxAttempts };
 }
 
-export function validateSubscribeNumbers(maxAttempts: number, retryBackoffMs: number): void {
+/** The largest `SubscribeOptions.maxInFlight`. */
+export const MAX_IN_FLIGHT = 10_000;
+
+export function validateSubscribeNumbers(maxAttempts: number, retryBackoffMs: number, maxInFlight = 1): void {
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
+    throw new AppError('invalid_argument', { detail: `maxInFlight must be a whole number from 1 to ${MAX_IN_FLIGHT}.` });
+  }
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
     throw new AppError('invalid_argument', { detail: 'maxAttempts must be a whole number from 1 to 100.' });
   }

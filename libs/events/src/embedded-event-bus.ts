@@ -149,7 +149,7 @@ export class EmbeddedEventBus implements EventBus {
     this.#assertOpen();
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const retryBackoffMs = options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
-    validateSubscribeNumbers(maxAttempts, retryBackoffMs);
+    validateSubscribeNumbers(maxAttempts, retryBackoffMs, options.maxInFlight);
     if (options.group === '' || options.topics.length === 0) {
       throw new AppError('invalid_argument', { detail: 'subscribe needs a group and at least one topic.' });
     }
@@ -209,6 +209,7 @@ export class EmbeddedEventBus implements EventBus {
     retryBackoffMs: number,
     signal: AbortSignal,
   ): Promise<void> {
+    const maxInFlight = options.maxInFlight ?? 1;
     // Let subscribe() return before the first handler runs, as with Kafka.
     await Promise.resolve();
     while (!signal.aborted) {
@@ -219,48 +220,58 @@ export class EmbeddedEventBus implements EventBus {
         const [topic = '', partitionText = '0'] = slot.split('\u0000');
         const partition = Number(partitionText);
         const position = group.committed.get(slot) ?? 0;
-        const record = this.#topics.get(topic)?.[partition]?.[position];
-        if (record === undefined) continue;
+        // maxInFlight records at once (default 1), started in offset order; the finished prefix is committed.
+        const records = this.#topics.get(topic)?.[partition]?.slice(position, position + maxInFlight) ?? [];
+        if (records.length === 0) continue;
         group.busy.add(slot);
-        let outcome;
+        let results: ('finished' | 'stopped')[];
         try {
-          outcome = await consumeRecord({
-            value: record.value,
-            registry: this.#registry,
-            handler: options.handler,
-            location: { topic, partition, offset: String(position) },
-            maxAttempts,
-            retryBackoffMs,
-            signal,
-            logger: this.#logger,
-            tracing: { tracer: this.#tracer, system: 'coffer_embedded', group: options.group, headers: record.headers },
-          });
+          results = await Promise.all(records.map((record) => this.#deliver(options, record, maxAttempts, retryBackoffMs, signal)));
         } finally {
           group.busy.delete(slot);
         }
-        if (outcome.kind === 'stopped') break;
-        if (outcome.kind === 'dead_letter') {
-          this.#logger?.warn({ topic, partition, offset: position, reason: outcome.reason }, 'event sent to the dead-letter topic');
-          this.#append({
-            topic: deadLetterTopic(topic),
-            key: record.key,
-            value: record.value,
-            headers: deadLetterHeaders({
-              original: record.headers,
-              reason: outcome.reason,
-              error: outcome.error,
-              topic,
-              partition,
-              offset: String(position),
-              attempts: outcome.attempts,
-              group: options.group,
-            }),
-          });
-        }
-        group.committed.set(slot, position + 1);
+        const stoppedAt = results.indexOf('stopped');
+        group.committed.set(slot, position + (stoppedAt === -1 ? results.length : stoppedAt));
+        if (stoppedAt !== -1) break;
         progressed = true;
       }
       if (!progressed) await this.#changed(signal);
     }
+  }
+
+  /** One record through {@link consumeRecord}, dead-lettered when it failed: 'finished' once it may be committed. */
+  async #deliver(options: SubscribeOptions, record: StoredEventRecord, maxAttempts: number, retryBackoffMs: number, signal: AbortSignal): Promise<'finished' | 'stopped'> {
+    const { topic, partition, offset: position } = record;
+    const outcome = await consumeRecord({
+      value: record.value,
+      registry: this.#registry,
+      handler: options.handler,
+      location: { topic, partition, offset: String(position) },
+      maxAttempts,
+      retryBackoffMs,
+      signal,
+      logger: this.#logger,
+      tracing: { tracer: this.#tracer, system: 'coffer_embedded', group: options.group, headers: record.headers },
+    });
+    if (outcome.kind === 'stopped') return 'stopped';
+    if (outcome.kind === 'dead_letter') {
+      this.#logger?.warn({ topic, partition, offset: position, reason: outcome.reason }, 'event sent to the dead-letter topic');
+      this.#append({
+        topic: deadLetterTopic(topic),
+        key: record.key,
+        value: record.value,
+        headers: deadLetterHeaders({
+          original: record.headers,
+          reason: outcome.reason,
+          error: outcome.error,
+          topic,
+          partition,
+          offset: String(position),
+          attempts: outcome.attempts,
+          group: options.group,
+        }),
+      });
+    }
+    return 'finished';
   }
 }

@@ -25,6 +25,17 @@ export interface SubscribeOptions {
   readonly maxAttempts?: number;
   /** Delay before retry n is `retryBackoffMs * 2^(n-1)`, at most 10 s. Default 200 ms. */
   readonly retryBackoffMs?: number;
+  /**
+   * Events of one partition whose handlers may run at the same time, 1 to 10,000. Default 1:
+   * one event at a time, in order. Above 1 (for handlers that batch their writes, such as the
+   * audit ingestor) the bus starts handlers in offset order without waiting for the previous
+   * one, up to this many at once, and commits per partition the offset after the longest prefix
+   * of events that finished (handled or dead-lettered). Handlers then finish, retry and
+   * dead-letter out of order: only the start order of first attempts follows the partition.
+   * Nothing unfinished is committed; on stop the finished prefix is committed and the rest is
+   * delivered again to the group (docs/adr/0023-batched-event-consumption.md).
+   */
+  readonly maxInFlight?: number;
 }
 
 /** A running consumer. */
@@ -83,7 +94,8 @@ export const EVENT_HEADERS = Object.freeze({
  *   (or after it was dead-lettered), so a handler failure or a crash means redelivery, never loss;
  *   handlers must be idempotent by event id;
  * - order per key (`subject`) within a topic: all events of one key go to one partition and a
- *   partition is handled one event at a time;
+ *   partition is handled one event at a time (with `maxInFlight` above 1: handlers start in
+ *   partition order, up to that many at once, and may finish in any order);
  * - after `maxAttempts` handler failures, or when an event fails envelope or data validation,
  *   the record goes to `<topic>.dlq` with the error in its headers and consumption continues;
  * - consumers in one group share the partitions and never both handle a committed event;

@@ -5,7 +5,9 @@ import {
   logLevel as KafkaLogLevel,
   Partitioners,
   type Admin,
+  type EachBatchPayload,
   type EachMessagePayload,
+  type KafkaMessage,
   type IHeaders,
   type LogEntry,
   type Producer,
@@ -47,6 +49,15 @@ export interface KafkaEventBusOptions {
    * on it and reports the lag of every group this bus subscribed to (read on scrape).
    */
   readonly metricsRegistry?: Registry;
+}
+
+/** What every delivery of one subscription shares. */
+interface Delivery {
+  readonly options: SubscribeOptions;
+  /** Aborted when the subscription stops. */
+  readonly signal: AbortSignal;
+  readonly maxAttempts: number;
+  readonly retryBackoffMs: number;
 }
 
 /**
@@ -126,7 +137,7 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
     this.#assertOpen();
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const retryBackoffMs = options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
-    validateSubscribeNumbers(maxAttempts, retryBackoffMs);
+    validateSubscribeNumbers(maxAttempts, retryBackoffMs, options.maxInFlight);
     if (options.group === '' || options.topics.length === 0) {
       throw new AppError('invalid_argument', { detail: 'subscribe needs a group and at least one topic.' });
     }
@@ -137,57 +148,24 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
     const consumer = this.#kafka.consumer({ groupId: options.group, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
     const controller = new AbortController();
 
+    const maxInFlight = options.maxInFlight ?? 1;
+    const delivery: Delivery = { options, signal: controller.signal, maxAttempts, retryBackoffMs };
+
     const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
       const { topic, partition, message } = payload;
-      const pause = (): void => {
-        payload.pause();
-      };
       if (controller.signal.aborted) {
         // Stopping: handle nothing more and commit nothing; pausing ends the current batch.
-        pause();
+        payload.pause();
         return;
       }
-      const outcome = await consumeRecord({
-        value: message.value,
-        registry: this.#registry,
-        handler: options.handler,
-        location: { topic, partition, offset: message.offset },
-        maxAttempts,
-        retryBackoffMs,
-        signal: controller.signal,
-        logger: this.#logger,
-        beforeRetry: () => payload.heartbeat(),
-        tracing: { tracer: this.#tracer, system: 'kafka', group: options.group, headers: headerStrings(message.headers) },
-      });
-      if (outcome.kind === 'stopped') {
-        pause();
+      const result = await this.#deliver(delivery, topic, partition, message, () => payload.heartbeat());
+      if (result === 'stopped') {
+        payload.pause();
         return;
-      }
-      if (outcome.kind === 'dead_letter') {
-        this.#logger?.warn({ topic, partition, offset: message.offset, reason: outcome.reason }, 'event sent to the dead-letter topic');
-        await this.#producer.send({
-          topic: deadLetterTopic(topic),
-          acks: -1,
-          messages: [
-            {
-              key: message.key,
-              value: message.value,
-              headers: deadLetterHeaders({
-                original: headerStrings(message.headers),
-                reason: outcome.reason,
-                error: outcome.error,
-                topic,
-                partition,
-                offset: message.offset,
-                attempts: outcome.attempts,
-                group: options.group,
-              }),
-            },
-          ],
-        });
       }
       await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     };
+    const eachBatch = (payload: EachBatchPayload): Promise<void> => this.#deliverBatch(delivery, payload, maxInFlight);
 
     let removeJoinListener: () => void = () => undefined;
     const joined = new Promise<void>((resolve) => {
@@ -199,7 +177,7 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
         await this.#connect();
         await consumer.connect();
         await consumer.subscribe({ topics, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachMessage });
+        await consumer.run(maxInFlight === 1 ? { autoCommit: false, eachMessage } : { autoCommit: false, eachBatchAutoResolve: false, eachBatch });
         await withTimeout(joined, this.#joinTimeoutMs, 'joining the consumer group');
       });
     } catch (error) {
@@ -222,6 +200,141 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
     };
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * One record through {@link consumeRecord}; a dead-lettered one is sent to `<topic>.dlq`.
+   * 'finished' once it may be committed (handled or dead-lettered), 'stopped' when the
+   * subscription stopped before it finished.
+   */
+  async #deliver(delivery: Delivery, topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<'finished' | 'stopped'> {
+    const { options } = delivery;
+    const outcome = await consumeRecord({
+      value: message.value,
+      registry: this.#registry,
+      handler: options.handler,
+      location: { topic, partition, offset: message.offset },
+      maxAttempts: delivery.maxAttempts,
+      retryBackoffMs: delivery.retryBackoffMs,
+      signal: delivery.signal,
+      logger: this.#logger,
+      beforeRetry: heartbeat,
+      tracing: { tracer: this.#tracer, system: 'kafka', group: options.group, headers: headerStrings(message.headers) },
+    });
+    if (outcome.kind === 'stopped') return 'stopped';
+    if (outcome.kind === 'dead_letter') {
+      this.#logger?.warn({ topic, partition, offset: message.offset, reason: outcome.reason }, 'event sent to the dead-letter topic');
+      await this.#producer.send({
+        topic: deadLetterTopic(topic),
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: message.value,
+            headers: deadLetterHeaders({
+              original: headerStrings(message.headers),
+              reason: outcome.reason,
+              error: outcome.error,
+              topic,
+              partition,
+              offset: message.offset,
+              attempts: outcome.attempts,
+              group: options.group,
+            }),
+          },
+        ],
+      });
+    }
+    return 'finished';
+  }
+
+  /**
+   * `maxInFlight` above 1 (docs/adr/0023-batched-event-consumption.md): starts the handlers of
+   * one fetched batch (one partition) in offset order, at most `maxInFlight` at once, and
+   * commits the offset after the longest prefix that finished — at least once a second while
+   * the batch runs, and when it ends. On stop, a 'stopped' outcome, a failed heartbeat or a
+   * failed dead-letter send nothing more is started; the running handlers are waited for (with
+   * heartbeats), the finished prefix is committed and resolved, and the partition paused (stop)
+   * or the error rethrown (kafkajs then rejoins and fetches again from the resolved offset).
+   */
+  async #deliverBatch(delivery: Delivery, payload: EachBatchPayload, maxInFlight: number): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const { signal } = delivery;
+    const finished = new Array<boolean>(messages.length).fill(false);
+    const running = new Set<Promise<void>>();
+    let prefix = 0;
+    let committed = 0;
+    let lastCommitAt = Date.now();
+    let stopped = false;
+    let failure: { readonly error: unknown } | undefined;
+    const halted = (): boolean => stopped || failure !== undefined || signal.aborted || !payload.isRunning();
+    const heartbeat = async (): Promise<void> => {
+      if (failure !== undefined) return;
+      try {
+        await payload.heartbeat();
+      } catch (error) {
+        // A rebalance: start nothing more, finish what runs, then let kafkajs rejoin.
+        failure ??= { error };
+      }
+    };
+    const commitPrefix = async (): Promise<void> => {
+      while (prefix < messages.length && finished[prefix] === true) prefix += 1;
+      const last = messages[prefix - 1];
+      if (prefix === committed || last === undefined) return;
+      committed = prefix;
+      lastCommitAt = Date.now();
+      payload.resolveOffset(last.offset);
+      // Through the batch's own commit: `consumer.commitOffsets` does nothing once the consumer
+      // is stopping, and a stop is exactly when the finished prefix must still be committed.
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }] });
+    };
+    /** Called by every handler that ends, while {@link settleOne} waits. */
+    let wake: (() => void) | undefined;
+    /** Resolves when one running handler finished, heartbeating every second meanwhile. */
+    const settleOne = async (): Promise<void> => {
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const settled = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(true);
+          timer = setTimeout(() => resolve(false), 1_000);
+        });
+        wake = undefined;
+        clearTimeout(timer);
+        await heartbeat();
+        if (settled) return;
+      }
+    };
+
+    for (const [index, message] of messages.entries()) {
+      while (running.size >= maxInFlight && !halted()) {
+        await settleOne();
+        if (Date.now() - lastCommitAt >= 1_000 && failure === undefined) await commitPrefix();
+      }
+      if (halted()) break;
+      const task: Promise<void> = this.#deliver(delivery, topic, partition, message, heartbeat)
+        .then(
+          (result) => {
+            if (result === 'finished') finished[index] = true;
+            else stopped = true;
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        )
+        .finally(() => {
+          running.delete(task);
+          wake?.();
+        });
+      running.add(task);
+    }
+    while (running.size > 0) await settleOne();
+    if (failure !== undefined) {
+      // Best effort: the rejoin may already have moved the partition to another member.
+      await commitPrefix().catch(() => undefined);
+      throw failure.error;
+    }
+    await commitPrefix();
+    if (stopped || signal.aborted) payload.pause();
   }
 
   /**

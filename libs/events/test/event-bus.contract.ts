@@ -336,12 +336,118 @@ export function describeEventBusContract(name: string, harness: EventBusHarness)
       expect(first).toHaveLength(5);
     });
 
+    it('with maxInFlight, starts up to that many handlers of a partition in offset order before the first resolves', async () => {
+      const opened = await harness.open(registry());
+      const topic = topicForEventType(TYPE, opened.namespace);
+      const events = Array.from({ length: 20 }, (_, seq) => order('inflight', seq));
+      await opened.bus.publish(events);
+      const log: Delivery[] = [];
+      let running = 0;
+      let mostRunning = 0;
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      await subscribe(opened, {
+        group: `${opened.namespace}-g`,
+        topics: [topic],
+        maxInFlight: 8,
+        handler: async (event, context) => {
+          log.push({ event, context, consumer: 'a' });
+          running += 1;
+          mostRunning = Math.max(mostRunning, running);
+          await gate;
+          running -= 1;
+        },
+      });
+      await eventually(() => log.length >= 8, () => `${log.length} of 8 in flight`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(log.map((delivery) => seqOf(delivery.event))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      open();
+      await eventually(() => log.length >= events.length, () => `${log.length} of ${events.length} delivered`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(log.map((delivery) => seqOf(delivery.event))).toEqual(events.map((_, seq) => seq));
+      expect(mostRunning).toBe(8);
+    });
+
+    it('with maxInFlight, retries and dead-letters a failing event while the others finish, then commits them all', async () => {
+      const opened = await harness.open(registry());
+      const topic = topicForEventType(TYPE, opened.namespace);
+      const group = `${opened.namespace}-g`;
+      const events = [0, 1, 2, 3, 4, 5].map((seq) => order('poison-batch', seq));
+      const poison = events[2];
+      await opened.bus.publish(events);
+      const log: Delivery[] = [];
+      const first = await subscribe(opened, {
+        group,
+        topics: [topic],
+        handler: recorder('a', log, (event) => event.id === poison?.id),
+        maxInFlight: 16,
+        maxAttempts: 3,
+        retryBackoffMs: 50,
+      });
+      const [dead] = await opened.readRecords(deadLetterTopic(topic), 1);
+      expect(dead?.headers[DEAD_LETTER_HEADERS.reason]).toBe('handler_failed');
+      expect(JSON.parse(dead?.value ?? '{}')).toEqual(poison);
+      await eventually(() => handled(log).size >= events.length, () => `${handled(log).size} of ${events.length}`);
+      const attempts = log.filter((delivery) => delivery.event.id === poison?.id).map((delivery) => delivery.context.attempt);
+      expect(attempts).toEqual([1, 2, 3]);
+      // The others did not wait for the poison event's retries.
+      const lastOther = log.findIndex((delivery) => seqOf(delivery.event) === 5);
+      const lastPoison = log.findLastIndex((delivery) => delivery.event.id === poison?.id);
+      expect(lastOther).toBeLessThan(lastPoison);
+      expect([...handled(log, (delivery) => delivery.event.id === poison?.id).values()].every((count) => count === 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await first.stop();
+
+      // Everything, the dead-lettered event included, was committed: the group only sees what is new.
+      const later = order('poison-batch', 6);
+      await opened.bus.publish([later]);
+      const second: Delivery[] = [];
+      await subscribe(opened, { group, topics: [topic], handler: recorder('b', second), maxInFlight: 16 });
+      await eventually(() => second.length >= 1, () => 'no delivery');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(second.map((delivery) => delivery.event.id)).toEqual([later.id]);
+    });
+
+    it('with maxInFlight, a stop commits only the finished prefix and the group gets the rest, nothing lost', async () => {
+      const opened = await harness.open(registry());
+      const topic = topicForEventType(TYPE, opened.namespace);
+      const group = `${opened.namespace}-g`;
+      const events = Array.from({ length: 8 }, (_, seq) => order('stop-batch', seq));
+      await opened.bus.publish(events);
+      const first: Delivery[] = [];
+      const stuck = await subscribe(opened, {
+        group,
+        topics: [topic],
+        handler: recorder('first', first, (event) => seqOf(event) === 3),
+        maxInFlight: 16,
+        maxAttempts: 100,
+        retryBackoffMs: 20,
+      });
+      await eventually(
+        () => first.filter((delivery) => seqOf(delivery.event) === 3).length >= 2 && first.some((delivery) => seqOf(delivery.event) === 7),
+        () => `${first.length} deliveries`,
+      );
+      await stuck.stop();
+      // Every event was started once (3 again and again); 4 to 7 finished but follow the unfinished 3.
+      expect(handled(first, (delivery) => seqOf(delivery.event) === 3).size).toBe(7);
+
+      const second: Delivery[] = [];
+      await subscribe(opened, { group, topics: [topic], handler: recorder('second', second), maxInFlight: 16 });
+      await eventually(() => second.length >= 5, () => `${second.length} of 5 deliveries`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(second.map((delivery) => seqOf(delivery.event))).toEqual([3, 4, 5, 6, 7]);
+    });
+
     it('rejects bad subscribe options, and everything after close with unavailable', async () => {
       const opened = await harness.open(registry());
       const topic = topicForEventType(TYPE, opened.namespace);
       const handler = recorder('x', []);
       await expectAppError(opened.bus.subscribe({ group: `${opened.namespace}-g`, topics: [topic], handler, maxAttempts: 0 }), 'invalid_argument');
       await expectAppError(opened.bus.subscribe({ group: `${opened.namespace}-g`, topics: [], handler }), 'invalid_argument');
+      await expectAppError(opened.bus.subscribe({ group: `${opened.namespace}-g`, topics: [topic], handler, maxInFlight: 0 }), 'invalid_argument', /maxInFlight/);
+      await expectAppError(opened.bus.subscribe({ group: `${opened.namespace}-g`, topics: [topic], handler, maxInFlight: 1.5 }), 'invalid_argument', /maxInFlight/);
       await opened.bus.close();
       await opened.bus.close();
       await expectAppError(opened.bus.publish([order('closed', 0)]), 'unavailable');

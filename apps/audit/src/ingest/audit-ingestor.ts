@@ -33,9 +33,9 @@ export interface AuditIngestorOptions {
   /** A signed checkpoint every this many rows (COFFER_AUDIT_CHECKPOINT_EVERY). */
   readonly checkpointEvery: number;
   /**
-   * Consumers this process runs in the group (COFFER_AUDIT_CONSUMERS). Each bus consumer
-   * handles one event at a time and waits for its write, so this is the number of events that
-   * can share one batch; more consumers, bigger batches. Default 8.
+   * Consumers this process runs in the group (COFFER_AUDIT_CONSUMERS). Each bus consumer hands
+   * over up to `batchSize` events of a partition at once (`maxInFlight`), which wait for their
+   * write; so up to consumers × batchSize events can be waiting. Default 8.
    */
   readonly consumers?: number;
   /** Consumer group. Default {@link AUDIT_CONSUMER_GROUP}. */
@@ -71,9 +71,12 @@ export function allDomainTopics(namespace?: string): string[] {
  *
  * Each handler call puts its event in a buffer and resolves only after the batch holding it
  * is written (so the bus commits an event only once it is durable in the store: a crash loses
- * nothing, the bus delivers again). A batch is written when it holds `batchSize` events, when
- * every consumer is waiting on it, when no event arrived for `lingerMs`, or `maxWaitMs` after
- * its first event — whichever comes first; events that arrive during a write form the next one.
+ * nothing, the bus delivers again). Each consumer subscribes with `maxInFlight = batchSize`, so
+ * it hands over up to that many events of a partition at once, in offset order. A batch is
+ * written when it holds `batchSize` events, when no event arrived for `lingerMs`, or
+ * `maxWaitMs` after its first event — whichever comes first; events that arrive during a write
+ * form the next one. Writes are sequential and a failed one is retried before any later batch,
+ * so seq follows the order events were handed over (per key: partition order).
  *
  * Idempotent by event id: before chaining a batch the ingestor asks the store which ids it
  * has, and skips them (and repeats within the batch), so a redelivered event never gets a
@@ -154,9 +157,11 @@ export class AuditIngestor {
     for (let i = 0; i < this.#consumers; i += 1) {
       // A broker that is down (at start-up, or stopped while a consumer is still joining) is
       // waited for: the service stays up and not ready, and consumes once it is back.
+      // maxInFlight = batchSize: a consumer hands over a whole batch's worth of events of a
+      // partition, started in offset order, so one write carries many rows (ADR 0023).
       const subscription = await subscribeWithRetry(
         this.#options.bus,
-        { group: this.#options.group ?? AUDIT_CONSUMER_GROUP, topics, handler: (event) => this.#enqueue(event) },
+        { group: this.#options.group ?? AUDIT_CONSUMER_GROUP, topics, maxInFlight: this.#options.batchSize, handler: (event) => this.#enqueue(event) },
         { logger: this.#options.logger, signal: this.#starting.signal },
       );
       this.#subscriptions.push(subscription);
@@ -188,6 +193,7 @@ export class AuditIngestor {
    */
   async abort(): Promise<void> {
     this.#state = 'stopped';
+    this.#starting.abort();
     clearTimeout(this.#timer);
     const dropped = this.#buffer;
     this.#buffer = [];
@@ -208,7 +214,8 @@ export class AuditIngestor {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#buffer.length === 0 || this.#writing !== undefined) return;
-    if (this.#buffer.length >= this.#options.batchSize || this.#buffer.length >= this.#consumers) {
+    // consumers × batchSize: every event the consumers can have in flight is waiting on a write.
+    if (this.#buffer.length >= this.#options.batchSize || this.#buffer.length >= this.#consumers * this.#options.batchSize) {
       this.#startWrite();
       return;
     }
@@ -265,14 +272,44 @@ export class AuditIngestor {
     }
   }
 
-  /** Writes one batch; resolves with the rows written, or undefined when the write failed (the handlers then reject). */
+  /**
+   * Writes one batch; resolves with the rows written, or undefined when the write failed (the
+   * handlers then reject). A failed write is tried again, in place, while the ingestor runs:
+   * the bus hands over many events of a partition at once, so rejecting them would let events
+   * buffered behind them (later events of the same keys) be chained first; retrying in place
+   * keeps seq in delivery order. Once stopping, a failed write rejects its handlers instead
+   * (the bus commits none of them and delivers them again).
+   */
   async #writeBatch(batch: readonly Pending[]): Promise<number | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const written = await this.#tryWriteBatch(batch);
+      if (written !== undefined) {
+        for (const pending of batch) pending.resolve();
+        await this.#checkpoint(false);
+        return written;
+      }
+      if (this.#state !== 'running') break;
+      const delayMs = Math.min(5_000, this.#retryBaseMs * 2 ** (attempt - 1));
+      this.#options.logger.warn({ events: batch.length, attempt, retry_in_ms: delayMs }, 'audit batch write failed; retrying it before any later batch');
+      try {
+        await sleep(delayMs, undefined, { signal: this.#starting.signal });
+      } catch {
+        break;
+      }
+      if (this.#state !== 'running') break;
+    }
+    this.#options.logger.warn({ events: batch.length }, 'audit batch write failed while stopping; the events will be delivered again');
+    const error = new Error('The audit batch could not be written.');
+    for (const pending of batch) pending.reject(error);
+    return undefined;
+  }
+
+  /** One attempt at writing a batch: the rows written, or undefined when the write failed. */
+  async #tryWriteBatch(batch: readonly Pending[]): Promise<number | undefined> {
     const started = performance.now();
-    let written = 0;
     try {
       const rows = await this.#chain(batch.map((pending) => pending.event));
       await this.#options.store.append(rows);
-      written = rows.length;
       if (rows.length > 0) {
         const last = rows[rows.length - 1];
         if (last !== undefined) this.#head = { seq: last.seq, hash: last.hash };
@@ -282,18 +319,14 @@ export class AuditIngestor {
       for (const row of rows) outcomes.set(row.outcome, (outcomes.get(row.outcome) ?? 0) + 1);
       for (const [outcome, count] of outcomes) this.#options.metrics?.ingested(outcome, count);
       if (this.#head !== undefined) this.#options.metrics?.chainLength(this.#head.seq);
+      return rows.length;
     } catch (error) {
-      // The write may have reached the store or not: reload the head before the next batch so
-      // no seq is given twice; the bus delivers these events again and the id check absorbs
-      // the ones that did land.
+      // The write may have reached the store or not: reload the head before the next attempt so
+      // no seq is given twice; the id check absorbs the rows that did land.
       this.#head = undefined;
-      this.#options.logger.warn({ err: error, events: batch.length }, 'audit batch write failed; the events will be delivered again');
-      for (const pending of batch) pending.reject(error instanceof Error ? error : new Error(String(error)));
+      this.#options.logger.warn({ err: error, events: batch.length }, 'audit batch write failed');
       return undefined;
     }
-    for (const pending of batch) pending.resolve();
-    await this.#checkpoint(false);
-    return written;
   }
 
   async #chain(events: readonly CloudEvent[]): Promise<AuditRow[]> {
