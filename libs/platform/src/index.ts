@@ -21,6 +21,7 @@ export { notImplementedService } from './grpc/not-implemented-service.js';
 export { unaryCall, type UnaryMethod } from './grpc/unary-call.js';
 export { loadMtlsMaterial, mtlsChannel, mtlsServerCredentials, type MtlsChannel, type MtlsMaterial, type MtlsPaths } from './grpc/mtls.js';
 export { HEALTH_CHECK_METHOD, isPeerAllowed, type PeerAllowlist } from './grpc/peer-allowlist.js';
+export { coalesceChunks, STREAM_MESSAGE_BYTES } from './grpc/coalesce-chunks.js';
 export { createServiceClient, type GrpcClientConstructor, type ServiceClientOptions } from './grpc/service-client.js';
 export { healthServiceBinding } from './health/health-service.js';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './health/readiness.js';

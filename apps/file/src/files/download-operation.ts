@@ -4,15 +4,15 @@ import { fileV1 } from '@coffer/contracts';
 import { chooseRangeToServe, evaluatePreconditions, formatEtag, ifRangeAllowsPartial, parseHttpDate, parseRangeHeader } from '@coffer/http-content';
 import { ContentDigester, hmacMatches, type HmacKeyRing } from '@coffer/integrity';
 import type { ObjectStore } from '@coffer/object-storage';
-import { AppError, type Logger } from '@coffer/platform';
+import { AppError, coalesceChunks, STREAM_MESSAGE_BYTES, type Logger } from '@coffer/platform';
 import { fileIdOfResource, type AccessPolicy } from '../collaborators/access-policy.js';
 import type { FileRecord, FileRecords } from '../collaborators/file-records.js';
 import type { FileEventSink } from '../events/file-event-sink.js';
 import type { FileMetrics } from '../file-metrics.js';
 import type { FileAccess } from './file-access.js';
 
-/** Largest chunk message of a download. */
-export const DOWNLOAD_CHUNK_BYTES = 64 * 1024;
+/** Largest chunk message of a download; the store's reads are joined up to this size first. */
+export const DOWNLOAD_CHUNK_BYTES = STREAM_MESSAGE_BYTES;
 
 export interface DownloadOperationDeps {
   records: FileRecords;
@@ -170,7 +170,7 @@ export class DownloadOperation {
     let sent = 0;
     let held: Buffer | undefined;
     try {
-      for await (const data of source as AsyncIterable<Buffer>) {
+      for await (const data of coalesceChunks(source as AsyncIterable<Buffer>, DOWNLOAD_CHUNK_BYTES)) {
         for (let offset = 0; offset < data.length; offset += DOWNLOAD_CHUNK_BYTES) {
           const slice = data.subarray(offset, offset + DOWNLOAD_CHUNK_BYTES);
           if (digester === undefined) {

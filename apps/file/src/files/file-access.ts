@@ -55,10 +55,17 @@ export class FileAccess {
     return { file, reason: decision.reason };
   }
 
-  /** Which of read/write/delete/share the actor holds on a file they may read. */
-  async permissions(actorId: string, file: FileRecord): Promise<string[]> {
+  /**
+   * Which of read/write/delete/share the actor holds on a file they may read. A caller that has
+   * just been allowed to read it (through {@link authorize}) passes `readAllowed`, which saves
+   * asking the policy service the same question twice.
+   */
+  async permissions(actorId: string, file: FileRecord, options: { readAllowed?: boolean } = {}): Promise<string[]> {
     const decisions = await Promise.all(
-      PERMISSIONS.map(async ({ name, action }) => ({ name, allowed: (await this.decide(actorId, file, action, undefined, false)).allowed })),
+      PERMISSIONS.map(async ({ name, action }) => ({
+        name,
+        allowed: action === 'file:read' && options.readAllowed === true ? true : (await this.decide(actorId, file, action, undefined, false)).allowed,
+      })),
     );
     return decisions.filter((entry) => entry.allowed).map((entry) => entry.name);
   }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { fileV1 } from '@coffer/contracts';
-import { fromGrpcError, toAppError, type AppError } from '@coffer/platform';
+import { coalesceChunks, fromGrpcError, STREAM_MESSAGE_BYTES, toAppError, type AppError } from '@coffer/platform';
 
 /** Called with each chunk's size before it is forwarded; throws to stop the upload (a byte rate limit). */
 export type ByteBudget = (bytes: number) => Promise<void>;
@@ -40,7 +40,8 @@ export function streamUpload(
     };
     const pump = async () => {
       call.write({ part: { $case: 'header', header } });
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      // Reads of 16–64 KiB joined into messages of STREAM_MESSAGE_BYTES: fewer, larger gRPC messages.
+      for await (const chunk of coalesceChunks(body as AsyncIterable<Buffer>, STREAM_MESSAGE_BYTES)) {
         if (settled) break;
         if (budget) await budget(chunk.length);
         if (settled) break;

@@ -40,6 +40,9 @@ export function mtlsServerCredentials(material: MtlsMaterial): ServerCredentials
   return ServerCredentials.createSsl(material.caPem, [{ cert_chain: material.certPem, private_key: material.keyPem }], true);
 }
 
+/** HTTP/2 receive window of Coffer's gRPC clients, per stream and per connection. */
+export const CLIENT_STREAM_WINDOW_BYTES = 1024 * 1024;
+
 export interface MtlsChannel {
   credentials: ChannelCredentials;
   options: ChannelOptions;
@@ -63,6 +66,13 @@ export function mtlsChannel(material: MtlsMaterial, targetService: string): Mtls
           : new Error(`mTLS: server identity ${identity ?? '(none)'} is not ${targetService}`);
       },
     }),
-    options: { 'grpc.ssl_target_name_override': expectedHost, 'grpc.default_authority': expectedHost },
+    options: {
+      'grpc.ssl_target_name_override': expectedHost,
+      'grpc.default_authority': expectedHost,
+      // The receive window per stream (HTTP/2 defaults to 64 KiB): a download relayed through the
+      // gateway otherwise stalls on a WINDOW_UPDATE round trip every 64 KiB. 1 MiB bounds what a
+      // slow HTTP client can make the gateway hold per download (grpc-js has no server option).
+      'grpc-node.flow_control_window': CLIENT_STREAM_WINDOW_BYTES,
+    },
   };
 }
