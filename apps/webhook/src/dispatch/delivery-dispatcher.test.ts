@@ -194,6 +194,20 @@ describe('DeliveryDispatcher: success', () => {
 });
 
 describe('DeliveryDispatcher: failures and retries', () => {
+  it('records a success after a failed attempt and clears the endpoint\'s failing state', async () => {
+    let answered = 0;
+    const endpoint = await receiver(() => (answered++ === 0 ? { status: 500 } : { status: 204 }));
+    const { subscription } = await storeSubscription(repository, sealer, { url: endpoint.url });
+    const queued = await queueDelivery(repository, subscription);
+    startDispatcher({ scheduleMs: parseRetrySchedule('0,50ms,100ms') });
+
+    const delivered = await until(queued.id, 'succeeded');
+    expect(delivered).toMatchObject({ attempts: 2, lastStatusCode: 204, lastError: undefined });
+    expect(delivered.completedAt).toBeInstanceOf(Date);
+    expect(endpoint.requests).toHaveLength(2);
+    expect((await repository.getSubscription(subscription.id))?.failingSince).toBeUndefined();
+  });
+
   it("never schedules the next attempt sooner than the receiver's Retry-After", async () => {
     const endpoint = await receiver(() => ({ status: 503, headers: { 'retry-after': '1' } }));
     const { subscription } = await storeSubscription(repository, sealer, { url: endpoint.url });
