@@ -23,19 +23,16 @@ var _ MappedNullable = &PolicyStatement{}
 
 // PolicyStatement struct for PolicyStatement
 type PolicyStatement struct {
-	Effect PolicyEffect `json:"effect"`
-	// User ids, or `*` for every signed-in user.
-	Principals []string `json:"principals"`
-	// `file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`.
-	Actions []string `json:"actions"`
-	// `file/<id>`, `file/_*` or a folder pattern `folder:/reports/_*`.
-	Resources            []string   `json:"resources"`
-	NotBefore            *time.Time `json:"notBefore,omitempty"`
-	NotAfter             *time.Time `json:"notAfter,omitempty"`
-	Description          *string    `json:"description,omitempty"`
-	Id                   string     `json:"id"`
-	CreatedBy            string     `json:"createdBy"`
-	CreatedAt            time.Time  `json:"createdAt"`
+	Id                   string       `json:"id"`
+	Effect               PolicyEffect `json:"effect"`
+	Principals           []string     `json:"principals"`
+	Actions              []string     `json:"actions"`
+	Resources            []string     `json:"resources"`
+	NotBefore            *time.Time   `json:"notBefore,omitempty"`
+	NotAfter             *time.Time   `json:"notAfter,omitempty"`
+	Description          *string      `json:"description,omitempty"`
+	CreatedBy            string       `json:"createdBy"`
+	CreatedAt            time.Time    `json:"createdAt"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -45,13 +42,13 @@ type _PolicyStatement PolicyStatement
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewPolicyStatement(effect PolicyEffect, principals []string, actions []string, resources []string, id string, createdBy string, createdAt time.Time) *PolicyStatement {
+func NewPolicyStatement(id string, effect PolicyEffect, principals []string, actions []string, resources []string, createdBy string, createdAt time.Time) *PolicyStatement {
 	this := PolicyStatement{}
+	this.Id = id
 	this.Effect = effect
 	this.Principals = principals
 	this.Actions = actions
 	this.Resources = resources
-	this.Id = id
 	this.CreatedBy = createdBy
 	this.CreatedAt = createdAt
 	return &this
@@ -63,6 +60,30 @@ func NewPolicyStatement(effect PolicyEffect, principals []string, actions []stri
 func NewPolicyStatementWithDefaults() *PolicyStatement {
 	this := PolicyStatement{}
 	return &this
+}
+
+// GetId returns the Id field value
+func (o *PolicyStatement) GetId() string {
+	if o == nil {
+		var ret string
+		return ret
+	}
+
+	return o.Id
+}
+
+// GetIdOk returns a tuple with the Id field value
+// and a boolean to check if the value has been set.
+func (o *PolicyStatement) GetIdOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.Id, true
+}
+
+// SetId sets field value
+func (o *PolicyStatement) SetId(v string) {
+	o.Id = v
 }
 
 // GetEffect returns the Effect field value
@@ -257,30 +278,6 @@ func (o *PolicyStatement) SetDescription(v string) {
 	o.Description = &v
 }
 
-// GetId returns the Id field value
-func (o *PolicyStatement) GetId() string {
-	if o == nil {
-		var ret string
-		return ret
-	}
-
-	return o.Id
-}
-
-// GetIdOk returns a tuple with the Id field value
-// and a boolean to check if the value has been set.
-func (o *PolicyStatement) GetIdOk() (*string, bool) {
-	if o == nil {
-		return nil, false
-	}
-	return &o.Id, true
-}
-
-// SetId sets field value
-func (o *PolicyStatement) SetId(v string) {
-	o.Id = v
-}
-
 // GetCreatedBy returns the CreatedBy field value
 func (o *PolicyStatement) GetCreatedBy() string {
 	if o == nil {
@@ -339,6 +336,7 @@ func (o PolicyStatement) MarshalJSON() ([]byte, error) {
 
 func (o PolicyStatement) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
+	toSerialize["id"] = o.Id
 	toSerialize["effect"] = o.Effect
 	toSerialize["principals"] = o.Principals
 	toSerialize["actions"] = o.Actions
@@ -352,7 +350,6 @@ func (o PolicyStatement) ToMap() (map[string]interface{}, error) {
 	if !IsNil(o.Description) {
 		toSerialize["description"] = o.Description
 	}
-	toSerialize["id"] = o.Id
 	toSerialize["createdBy"] = o.CreatedBy
 	toSerialize["createdAt"] = o.CreatedAt
 
@@ -368,11 +365,11 @@ func (o *PolicyStatement) UnmarshalJSON(data []byte) (err error) {
 	// by unmarshalling the object into a generic map with string keys and checking
 	// that every required field exists as a key in the generic map.
 	requiredProperties := []string{
+		"id",
 		"effect",
 		"principals",
 		"actions",
 		"resources",
-		"id",
 		"createdBy",
 		"createdAt",
 	}
@@ -404,6 +401,7 @@ func (o *PolicyStatement) UnmarshalJSON(data []byte) (err error) {
 	additionalProperties := make(map[string]interface{})
 
 	if err = json.Unmarshal(data, &additionalProperties); err == nil {
+		delete(additionalProperties, "id")
 		delete(additionalProperties, "effect")
 		delete(additionalProperties, "principals")
 		delete(additionalProperties, "actions")
@@ -411,7 +409,6 @@ func (o *PolicyStatement) UnmarshalJSON(data []byte) (err error) {
 		delete(additionalProperties, "notBefore")
 		delete(additionalProperties, "notAfter")
 		delete(additionalProperties, "description")
-		delete(additionalProperties, "id")
 		delete(additionalProperties, "createdBy")
 		delete(additionalProperties, "createdAt")
 		o.AdditionalProperties = additionalProperties

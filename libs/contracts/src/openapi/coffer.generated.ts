@@ -914,8 +914,17 @@ export interface components {
             notAfter?: string;
             description?: string;
         };
-        PolicyStatement: components["schemas"]["PolicyStatementInput"] & {
+        PolicyStatement: {
             id: string;
+            effect: components["schemas"]["PolicyEffect"];
+            principals: string[];
+            actions: string[];
+            resources: string[];
+            /** Format: date-time */
+            notBefore?: string;
+            /** Format: date-time */
+            notAfter?: string;
+            description?: string;
             createdBy: string;
             /** Format: date-time */
             createdAt: string;

@@ -988,7 +988,8 @@ export const openApiDocument: Record<string, unknown> = {
             "description": "A specific version (default the current one).",
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 2147483647
             }
           },
           {
@@ -2852,6 +2853,7 @@ export const openApiDocument: Record<string, unknown> = {
           "version": {
             "type": "integer",
             "minimum": 1,
+            "maximum": 2147483647,
             "description": "Pin the link to this version (default the version current when it is used)."
           }
         }
@@ -3028,31 +3030,60 @@ export const openApiDocument: Record<string, unknown> = {
         }
       },
       "PolicyStatement": {
-        "allOf": [
-          {
-            "$ref": "#/components/schemas/PolicyStatementInput"
+        "type": "object",
+        "required": [
+          "id",
+          "effect",
+          "principals",
+          "actions",
+          "resources",
+          "createdBy",
+          "createdAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
           },
-          {
-            "type": "object",
-            "required": [
-              "id",
-              "createdBy",
-              "createdAt"
-            ],
-            "properties": {
-              "id": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "createdAt": {
-                "type": "string",
-                "format": "date-time"
-              }
+          "effect": {
+            "$ref": "#/components/schemas/PolicyEffect"
+          },
+          "principals": {
+            "type": "array",
+            "items": {
+              "type": "string"
             }
+          },
+          "actions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "notBefore": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "notAfter": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "description": {
+            "type": "string"
+          },
+          "createdBy": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
           }
-        ]
+        }
       },
       "PolicyStatementList": {
         "type": "object",

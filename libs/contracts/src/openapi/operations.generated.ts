@@ -4470,7 +4470,8 @@ export const restOperations = [
         "required": false,
         "schema": {
           "type": "integer",
-          "minimum": 1
+          "minimum": 1,
+          "maximum": 2147483647
         }
       },
       {
@@ -6470,6 +6471,7 @@ export const restOperations = [
           "version": {
             "type": "integer",
             "minimum": 1,
+            "maximum": 2147483647,
             "description": "Pin the link to this version (default the version current when it is used)."
           }
         }
@@ -7335,89 +7337,64 @@ export const restOperations = [
           "statements": {
             "type": "array",
             "items": {
-              "allOf": [
-                {
-                  "type": "object",
-                  "additionalProperties": false,
-                  "required": [
-                    "effect",
-                    "principals",
-                    "actions",
-                    "resources"
-                  ],
-                  "properties": {
-                    "effect": {
-                      "type": "string",
-                      "enum": [
-                        "allow",
-                        "deny"
-                      ]
-                    },
-                    "principals": {
-                      "type": "array",
-                      "minItems": 1,
-                      "maxItems": 100,
-                      "description": "User ids, or `*` for every signed-in user.",
-                      "items": {
-                        "type": "string",
-                        "maxLength": 64
-                      }
-                    },
-                    "actions": {
-                      "type": "array",
-                      "minItems": 1,
-                      "maxItems": 20,
-                      "description": "`file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`.",
-                      "items": {
-                        "type": "string",
-                        "pattern": "^(\\*|file:(\\*|read|write|delete|share))$"
-                      }
-                    },
-                    "resources": {
-                      "type": "array",
-                      "minItems": 1,
-                      "maxItems": 100,
-                      "description": "`file/<id>`, `file/*` or a folder pattern `folder:/reports/*`.",
-                      "items": {
-                        "type": "string",
-                        "maxLength": 1100
-                      }
-                    },
-                    "notBefore": {
-                      "type": "string",
-                      "format": "date-time"
-                    },
-                    "notAfter": {
-                      "type": "string",
-                      "format": "date-time"
-                    },
-                    "description": {
-                      "type": "string",
-                      "maxLength": 500
-                    }
+              "type": "object",
+              "required": [
+                "id",
+                "effect",
+                "principals",
+                "actions",
+                "resources",
+                "createdBy",
+                "createdAt"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "effect": {
+                  "type": "string",
+                  "enum": [
+                    "allow",
+                    "deny"
+                  ]
+                },
+                "principals": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
                   }
                 },
-                {
-                  "type": "object",
-                  "required": [
-                    "id",
-                    "createdBy",
-                    "createdAt"
-                  ],
-                  "properties": {
-                    "id": {
-                      "type": "string"
-                    },
-                    "createdBy": {
-                      "type": "string"
-                    },
-                    "createdAt": {
-                      "type": "string",
-                      "format": "date-time"
-                    }
+                "actions": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
                   }
+                },
+                "resources": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "notBefore": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "notAfter": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "description": {
+                  "type": "string"
+                },
+                "createdBy": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
                 }
-              ]
+              }
             }
           }
         }
@@ -7618,89 +7595,64 @@ export const restOperations = [
     },
     "responses": {
       "200": {
-        "allOf": [
-          {
-            "type": "object",
-            "additionalProperties": false,
-            "required": [
-              "effect",
-              "principals",
-              "actions",
-              "resources"
-            ],
-            "properties": {
-              "effect": {
-                "type": "string",
-                "enum": [
-                  "allow",
-                  "deny"
-                ]
-              },
-              "principals": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 100,
-                "description": "User ids, or `*` for every signed-in user.",
-                "items": {
-                  "type": "string",
-                  "maxLength": 64
-                }
-              },
-              "actions": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 20,
-                "description": "`file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`.",
-                "items": {
-                  "type": "string",
-                  "pattern": "^(\\*|file:(\\*|read|write|delete|share))$"
-                }
-              },
-              "resources": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 100,
-                "description": "`file/<id>`, `file/*` or a folder pattern `folder:/reports/*`.",
-                "items": {
-                  "type": "string",
-                  "maxLength": 1100
-                }
-              },
-              "notBefore": {
-                "type": "string",
-                "format": "date-time"
-              },
-              "notAfter": {
-                "type": "string",
-                "format": "date-time"
-              },
-              "description": {
-                "type": "string",
-                "maxLength": 500
-              }
+        "type": "object",
+        "required": [
+          "id",
+          "effect",
+          "principals",
+          "actions",
+          "resources",
+          "createdBy",
+          "createdAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "effect": {
+            "type": "string",
+            "enum": [
+              "allow",
+              "deny"
+            ]
+          },
+          "principals": {
+            "type": "array",
+            "items": {
+              "type": "string"
             }
           },
-          {
-            "type": "object",
-            "required": [
-              "id",
-              "createdBy",
-              "createdAt"
-            ],
-            "properties": {
-              "id": {
-                "type": "string"
-              },
-              "createdBy": {
-                "type": "string"
-              },
-              "createdAt": {
-                "type": "string",
-                "format": "date-time"
-              }
+          "actions": {
+            "type": "array",
+            "items": {
+              "type": "string"
             }
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "notBefore": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "notAfter": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "description": {
+            "type": "string"
+          },
+          "createdBy": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
           }
-        ]
+        }
       },
       "400": {
         "type": "object",

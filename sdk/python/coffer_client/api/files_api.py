@@ -342,7 +342,7 @@ class FilesApi:
     def download_file(
         self,
         file_id: UUID,
-        version: Annotated[Optional[Annotated[int, Field(strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
+        version: Annotated[Optional[Annotated[int, Field(le=2147483647, strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
         disposition: Optional[StrictStr] = None,
         range: Annotated[Optional[Annotated[str, Field(strict=True, max_length=1024)]], Field(description="One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`.")] = None,
         if_match: Optional[Annotated[str, Field(strict=True, max_length=1024)]] = None,
@@ -441,7 +441,7 @@ class FilesApi:
     def download_file_with_http_info(
         self,
         file_id: UUID,
-        version: Annotated[Optional[Annotated[int, Field(strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
+        version: Annotated[Optional[Annotated[int, Field(le=2147483647, strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
         disposition: Optional[StrictStr] = None,
         range: Annotated[Optional[Annotated[str, Field(strict=True, max_length=1024)]], Field(description="One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`.")] = None,
         if_match: Optional[Annotated[str, Field(strict=True, max_length=1024)]] = None,
@@ -540,7 +540,7 @@ class FilesApi:
     def download_file_without_preload_content(
         self,
         file_id: UUID,
-        version: Annotated[Optional[Annotated[int, Field(strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
+        version: Annotated[Optional[Annotated[int, Field(le=2147483647, strict=True, ge=1)]], Field(description="A specific version (default the current one).")] = None,
         disposition: Optional[StrictStr] = None,
         range: Annotated[Optional[Annotated[str, Field(strict=True, max_length=1024)]], Field(description="One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`.")] = None,
         if_match: Optional[Annotated[str, Field(strict=True, max_length=1024)]] = None,

@@ -31,7 +31,7 @@ class CreateLinkRequest(BaseModel):
     CreateLinkRequest
     """ # noqa: E501
     expires_in_seconds: Optional[Annotated[int, Field(le=2592000, strict=True, ge=60)]] = Field(default=604800, description="Lifetime of the link (default 7 days, at most 30).", alias="expiresInSeconds")
-    version: Optional[Annotated[int, Field(strict=True, ge=1)]] = Field(default=None, description="Pin the link to this version (default the version current when it is used).")
+    version: Optional[Annotated[int, Field(le=2147483647, strict=True, ge=1)]] = Field(default=None, description="Pin the link to this version (default the version current when it is used).")
     __properties: ClassVar[List[str]] = ["expiresInSeconds", "version"]
 
     model_config = ConfigDict(

@@ -20,9 +20,8 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from typing import Any, ClassVar, Dict, List, Optional
-from typing_extensions import Annotated
 from coffer_client.models.policy_effect import PolicyEffect
 from typing import Optional, Set
 from typing_extensions import Self
@@ -32,17 +31,17 @@ class PolicyStatement(BaseModel):
     """
     PolicyStatement
     """ # noqa: E501
+    id: StrictStr
     effect: PolicyEffect
-    principals: Annotated[List[Annotated[str, Field(strict=True, max_length=64)]], Field(min_length=1, max_length=100)] = Field(description="User ids, or `*` for every signed-in user.")
-    actions: Annotated[List[Annotated[str, Field(strict=True)]], Field(min_length=1, max_length=20)] = Field(description="`file:read`, `file:write`, `file:delete`, `file:share`, or wildcards such as `file:*`.")
-    resources: Annotated[List[Annotated[str, Field(strict=True, max_length=1100)]], Field(min_length=1, max_length=100)] = Field(description="`file/<id>`, `file/*` or a folder pattern `folder:/reports/*`.")
+    principals: List[StrictStr]
+    actions: List[StrictStr]
+    resources: List[StrictStr]
     not_before: Optional[datetime] = Field(default=None, alias="notBefore")
     not_after: Optional[datetime] = Field(default=None, alias="notAfter")
-    description: Optional[Annotated[str, Field(strict=True, max_length=500)]] = None
-    id: StrictStr
+    description: Optional[StrictStr] = None
     created_by: StrictStr = Field(alias="createdBy")
     created_at: datetime = Field(alias="createdAt")
-    __properties: ClassVar[List[str]] = ["effect", "principals", "actions", "resources", "notBefore", "notAfter", "description", "id", "createdBy", "createdAt"]
+    __properties: ClassVar[List[str]] = ["id", "effect", "principals", "actions", "resources", "notBefore", "notAfter", "description", "createdBy", "createdAt"]
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -95,6 +94,7 @@ class PolicyStatement(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
+            "id": obj.get("id"),
             "effect": obj.get("effect"),
             "principals": obj.get("principals"),
             "actions": obj.get("actions"),
@@ -102,7 +102,6 @@ class PolicyStatement(BaseModel):
             "notBefore": obj.get("notBefore"),
             "notAfter": obj.get("notAfter"),
             "description": obj.get("description"),
-            "id": obj.get("id"),
             "createdBy": obj.get("createdBy"),
             "createdAt": obj.get("createdAt")
         })
