@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
 import { ConfigError, configValues, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
+import { DEFAULT_MAX_SESSIONS_PER_USER } from '@coffer/session-store';
 import { outboxEnvShape, outboxSettingsOf, type OutboxRelaySettings } from '@coffer/outbox';
 
 /** Settings of the auth service beyond those every service has. */
@@ -11,7 +12,8 @@ export interface AuthConfig extends ServiceConfig {
   /** JSON file of signing keys (private JWKs); unset: an ephemeral key for development only. */
   readonly signingKeysFile: string | undefined;
   readonly tokens: { readonly issuer: string; readonly audience: string; readonly accessTtlSeconds: number; readonly refreshTtlSeconds: number };
-  readonly sessions: { readonly idleTtlMs: number; readonly absoluteTtlMs: number };
+  /** Session timeouts and the per-user cap: past `maxPerUser` live sessions, a login evicts the oldest (COFFER_MAX_SESSIONS_PER_USER). */
+  readonly sessions: { readonly idleTtlMs: number; readonly absoluteTtlMs: number; readonly maxPerUser: number };
   readonly loginThrottle: {
     readonly failuresPerAccount: number;
     readonly attemptsPerAddress: number;
@@ -43,6 +45,7 @@ const authSchema = z.object({
   COFFER_REFRESH_TOKEN_TTL_S: seconds().default(30 * 24 * 3_600),
   COFFER_SESSION_IDLE_TTL_S: seconds().default(7 * 24 * 3_600),
   COFFER_SESSION_ABSOLUTE_TTL_S: seconds().default(30 * 24 * 3_600),
+  COFFER_MAX_SESSIONS_PER_USER: configValues.positiveInt().max(10_000).default(DEFAULT_MAX_SESSIONS_PER_USER),
   COFFER_LOGIN_FAILURES_PER_ACCOUNT: configValues.positiveInt().default(5),
   COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: configValues.positiveInt().default(30),
   COFFER_LOGIN_THROTTLE_WINDOW_S: seconds().default(15 * 60),
@@ -70,7 +73,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
       accessTtlSeconds: own.COFFER_ACCESS_TOKEN_TTL_S,
       refreshTtlSeconds: own.COFFER_REFRESH_TOKEN_TTL_S,
     }),
-    sessions: Object.freeze({ idleTtlMs: own.COFFER_SESSION_IDLE_TTL_S * 1000, absoluteTtlMs: own.COFFER_SESSION_ABSOLUTE_TTL_S * 1000 }),
+    sessions: Object.freeze({ idleTtlMs: own.COFFER_SESSION_IDLE_TTL_S * 1000, absoluteTtlMs: own.COFFER_SESSION_ABSOLUTE_TTL_S * 1000, maxPerUser: own.COFFER_MAX_SESSIONS_PER_USER }),
     loginThrottle: Object.freeze({
       failuresPerAccount: own.COFFER_LOGIN_FAILURES_PER_ACCOUNT,
       attemptsPerAddress: own.COFFER_LOGIN_ATTEMPTS_PER_ADDRESS,

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createDatabase, migrate, type Database } from '@coffer/db';
 import { clearAuthTables, invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
+import { MemorySessionStore } from '@coffer/session-store';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
 
 const PASSWORD = 'tangerine-orbit-quarry-57';
@@ -150,6 +151,23 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
       await expect(invoke(h.auth.revokeAllSessions, { userId })).resolves.toEqual({ revoked: 2 });
       await expect(invoke(h.auth.checkSession, { sessionId: a.sessionId })).resolves.toEqual({ active: false });
       await expect(invoke(h.auth.refresh, { refreshToken: b.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    });
+
+    it('bounds live sessions per user: past the cap a login evicts the oldest session and its refresh family', async () => {
+      const capped = await startAuthHarness(db, { sessions: new MemorySessionStore({ maxSessionsPerUser: 2 }) });
+      try {
+        const { userId } = await invoke(capped.auth.register, { email: 'cap@example.com', password: PASSWORD, displayName: 'Cap', clientIp: '192.0.2.9' });
+        const logins = [];
+        for (let n = 0; n < 4; n += 1) logins.push(await invoke(capped.auth.login, { email: 'cap@example.com', password: PASSWORD, clientIp: '192.0.2.9', userAgent: 'vitest' }));
+        const listed = await invoke(capped.auth.listSessions, { userId });
+        expect(listed.sessions.map((session) => session.id)).toEqual([logins[2]?.sessionId, logins[3]?.sessionId]);
+        await expect(invoke(capped.auth.checkSession, { sessionId: logins[0]?.sessionId ?? '' })).resolves.toEqual({ active: false });
+        await expect(invoke(capped.auth.refresh, { refreshToken: logins[1]?.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+        const evictions = (await capped.outbox()).filter((row) => row.event.type === 'auth.session_revoked' && row.serialized.includes('session-evicted'));
+        expect(evictions).toHaveLength(2);
+      } finally {
+        await capped.close();
+      }
     });
 
     it('changing the password keeps this session and revokes the others', async () => {

@@ -35,7 +35,7 @@ runMain('auth', async () => {
   const config = loadAuthConfig();
   const db = await createDatabase(config.databaseUrl);
   await migrate(db, { schema: AUTH_SCHEMA, migrations: authMigrations });
-  const sessions = createSessionStoreFromUrl(config.sessionStoreUrl);
+  const sessions = createSessionStoreFromUrl(config.sessionStoreUrl, { maxSessionsPerUser: config.sessions.maxPerUser });
   const limiter = createRateLimiterFromUrl(config.rateLimitUrl);
 
   const runtime = await startServiceRuntime({

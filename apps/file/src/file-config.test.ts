@@ -12,6 +12,12 @@ describe('loadFileConfig', () => {
     expect(config.orphanGraceSeconds).toBe(3_600);
     expect(config.scrubIntervalMs).toBe(0);
     expect(config.contentTypes).toEqual({ allow: [], deny: [] });
+    expect(config.sharing).toEqual({ maxSharesPerFile: 1_000, maxLinksPerFile: 100 });
+  });
+
+  it('reads the sharing caps and refuses a zero cap', () => {
+    expect(loadFileConfig({ COFFER_MAX_SHARES_PER_FILE: '7', COFFER_MAX_LINKS_PER_FILE: '3' }).sharing).toEqual({ maxSharesPerFile: 7, maxLinksPerFile: 3 });
+    expect(() => loadFileConfig({ COFFER_MAX_LINKS_PER_FILE: '0' })).toThrow(/COFFER_MAX_LINKS_PER_FILE/);
   });
 
   it('reads limits, content types and switches', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDatabaseUrl } from '@coffer/db';
 import { ConfigError, configValues, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 import { parseContentTypeList } from './content/content-type-rules.js';
+import { DEFAULT_SHARING_LIMITS } from './files/file-operations.js';
 
 /** 5 GiB: the default largest file (COFFER_MAX_FILE_SIZE_BYTES). */
 export const DEFAULT_MAX_FILE_SIZE_BYTES = 5 * 1024 ** 3;
@@ -32,6 +33,8 @@ export interface FileConfig extends ServiceConfig {
     /** COFFER_QUOTA_MAX_FILES per owner; 0 = unlimited. */
     readonly quotaMaxFiles: number;
   };
+  /** COFFER_MAX_SHARES_PER_FILE / COFFER_MAX_LINKS_PER_FILE: count caps, `limit_exceeded` past them. */
+  readonly sharing: { readonly maxSharesPerFile: number; readonly maxLinksPerFile: number };
   /** COFFER_ALLOWED_CONTENT_TYPES / COFFER_DENIED_CONTENT_TYPES (comma lists of patterns). */
   readonly contentTypes: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   /** COFFER_VERIFY_ON_READ: re-check SHA-256 and HMAC on every full download. */
@@ -61,6 +64,8 @@ const fileSchema = z.object({
   COFFER_MAX_FILE_SIZE_BYTES: configValues.positiveInt().max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_FILE_SIZE_BYTES),
   COFFER_QUOTA_MAX_BYTES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   COFFER_QUOTA_MAX_FILES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  COFFER_MAX_SHARES_PER_FILE: configValues.positiveInt().default(DEFAULT_SHARING_LIMITS.maxSharesPerFile),
+  COFFER_MAX_LINKS_PER_FILE: configValues.positiveInt().default(DEFAULT_SHARING_LIMITS.maxLinksPerFile),
   COFFER_ALLOWED_CONTENT_TYPES: z.string().default(''),
   COFFER_DENIED_CONTENT_TYPES: z.string().default(''),
   COFFER_VERIFY_ON_READ: configValues.boolean().default(true),
@@ -106,6 +111,7 @@ export function loadFileConfig(env: NodeJS.ProcessEnv = process.env): FileConfig
       quotaMaxBytes: own.COFFER_QUOTA_MAX_BYTES,
       quotaMaxFiles: own.COFFER_QUOTA_MAX_FILES,
     }),
+    sharing: Object.freeze({ maxSharesPerFile: own.COFFER_MAX_SHARES_PER_FILE, maxLinksPerFile: own.COFFER_MAX_LINKS_PER_FILE }),
     contentTypes: Object.freeze({ allow: Object.freeze(allow), deny: Object.freeze(deny) }),
     verifyOnRead: own.COFFER_VERIFY_ON_READ,
     reconcileIntervalMs: own.COFFER_FILE_RECONCILE_INTERVAL_MS,

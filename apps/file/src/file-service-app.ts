@@ -9,7 +9,7 @@ import type { FileEventSink } from './events/file-event-sink.js';
 import { FileMetrics } from './file-metrics.js';
 import { DownloadOperation } from './files/download-operation.js';
 import { FileAccess } from './files/file-access.js';
-import { FileOperations } from './files/file-operations.js';
+import { FileOperations, type SharingLimits } from './files/file-operations.js';
 import { fileServiceImplementation } from './files/file-service.js';
 import { UploadOperation, type UploadLimits } from './files/upload-operation.js';
 import { IntegrityScrubber } from './maintenance/integrity-scrubber.js';
@@ -25,6 +25,8 @@ export interface FileServiceAppDeps {
   registry: Registry;
   logger: Logger;
   limits: UploadLimits;
+  /** Share and link caps per file; default DEFAULT_SHARING_LIMITS. */
+  sharing?: SharingLimits;
   contentTypes: { allow: readonly string[]; deny: readonly string[] };
   verifyOnRead: boolean;
   orphanGraceSeconds: number;
@@ -66,7 +68,7 @@ export function createFileServiceApp(deps: FileServiceAppDeps): FileServiceApp {
     logger: deps.logger,
     verifyOnRead: deps.verifyOnRead,
   });
-  const operations = new FileOperations({ records: deps.records, policy: deps.policy, access, store: deps.store, limits: deps.limits, logger: deps.logger });
+  const operations = new FileOperations({ records: deps.records, policy: deps.policy, access, store: deps.store, limits: deps.limits, logger: deps.logger, ...(deps.sharing === undefined ? {} : { sharing: deps.sharing }) });
   return {
     implementation: fileServiceImplementation({ upload, download, operations, logger: deps.logger }),
     upload,

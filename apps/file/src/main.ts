@@ -53,6 +53,7 @@ runMain('file', async () => {
           registry: deps.registry,
           logger: deps.logger,
           limits: config.limits,
+          sharing: config.sharing,
           contentTypes: config.contentTypes,
           verifyOnRead: config.verifyOnRead,
           orphanGraceSeconds: config.orphanGraceSeconds,

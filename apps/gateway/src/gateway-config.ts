@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@coffer/access-tokens';
 import type { AuthenticatorSettings } from './auth/access-token-authenticator.js';
 import type { RateLimitPolicy } from './http/rate-limiting.js';
+import { DEFAULT_MAX_HEADER_COUNT } from './http/client-errors.js';
 import type { RateLimitRule } from '@coffer/rate-limit';
 import { configValues, DEFAULT_GATEWAY_HTTP_PORT, loadConfig, loadServiceConfig, type ServiceConfig } from '@coffer/platform';
 
@@ -29,6 +30,10 @@ export interface GatewayConfig extends ServiceConfig {
     readonly corsOrigins: readonly string[];
     readonly hstsMaxAgeSeconds: number;
     readonly maxHeaderBytes: number;
+    /** More request header lines than this: 431 headers_too_large (COFFER_MAX_HEADER_COUNT). */
+    readonly maxHeaderCount: number;
+    /** How often Node checks the headers and request timeouts: they fire up to this late (COFFER_CONNECTIONS_CHECK_INTERVAL_MS). */
+    readonly connectionsCheckIntervalMs: number;
     /** Longest time a whole request may take to arrive: bounds uploads (COFFER_UPLOAD_TIMEOUT_MS). */
     readonly requestTimeoutMs: number;
     readonly headersTimeoutMs: number;
@@ -65,6 +70,8 @@ const gatewaySchema = z.object({
   // Set when clients reach the gateway over TLS (directly or through a proxy); 0 sends no HSTS.
   COFFER_HSTS_MAX_AGE_S: z.coerce.number().int().min(0).default(0),
   COFFER_MAX_HEADER_BYTES: configValues.positiveInt().default(16_384),
+  COFFER_MAX_HEADER_COUNT: configValues.positiveInt().max(2_000).default(DEFAULT_MAX_HEADER_COUNT),
+  COFFER_CONNECTIONS_CHECK_INTERVAL_MS: configValues.positiveInt().default(30_000),
   COFFER_UPLOAD_TIMEOUT_MS: configValues.positiveInt().default(3_600_000),
   COFFER_IDLE_TIMEOUT_MS: configValues.positiveInt().default(30_000),
   COFFER_RATE_LIMIT_UPLOAD_BYTES: configValues.positiveInt().default(20 * 1024 ** 3),
@@ -93,6 +100,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       corsOrigins: Object.freeze(own.COFFER_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)),
       hstsMaxAgeSeconds: own.COFFER_HSTS_MAX_AGE_S,
       maxHeaderBytes: own.COFFER_MAX_HEADER_BYTES,
+      maxHeaderCount: own.COFFER_MAX_HEADER_COUNT,
+      connectionsCheckIntervalMs: own.COFFER_CONNECTIONS_CHECK_INTERVAL_MS,
       requestTimeoutMs: own.COFFER_UPLOAD_TIMEOUT_MS,
       idleTimeoutMs: own.COFFER_IDLE_TIMEOUT_MS,
       headersTimeoutMs: own.COFFER_HEADERS_TIMEOUT_MS,

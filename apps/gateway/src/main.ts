@@ -7,6 +7,7 @@ import { GrpcJwksSource, GrpcSessionChecker } from './auth/auth-service-adapters
 import { loadGatewayConfig } from './gateway-config.js';
 import { GrpcPlatformHealthChecker } from './health/platform-health.js';
 import { createGatewayApp } from './http/gateway-app.js';
+import { answerClientError } from './http/client-errors.js';
 import { GatewayRateLimitMetrics, uploadByteBudget } from './http/rate-limiting.js';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { gatewayHandlers } from './gateway-handlers.js';
@@ -64,7 +65,22 @@ runMain('gateway', async () => {
   // Header size and time limits: headers must arrive within headersTimeout, a whole request
   // (an upload included) within requestTimeout, and a connection that moves no byte for
   // idleTimeout is closed — slow clients cannot hold connections open forever.
-  const server = createServer({ maxHeaderSize: config.edge.maxHeaderBytes, requestTimeout: config.edge.requestTimeoutMs, headersTimeout: config.edge.headersTimeoutMs }, app);
+  // Node checks those two timeouts every connectionsCheckingInterval; requests it refuses get
+  // problem+json from answerClientError, and more than maxHeaderCount header lines a 431.
+  const server = createServer(
+    {
+      maxHeaderSize: config.edge.maxHeaderBytes,
+      requestTimeout: config.edge.requestTimeoutMs,
+      headersTimeout: config.edge.headersTimeoutMs,
+      connectionsCheckingInterval: config.edge.connectionsCheckIntervalMs,
+    },
+    app,
+  );
+  server.on('clientError', answerClientError);
+  // Node would keep only the first 2000 header lines and silently drop the rest (a request with
+  // 1000 headers then loses its Host and gets a bare 400). The byte limit bounds the headers;
+  // headerCountLimit refuses too many of them with a 431 problem.
+  server.maxHeadersCount = 0;
   server.setTimeout(config.edge.idleTimeoutMs, (socket) => socket.destroy());
   server.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {

@@ -147,3 +147,29 @@ describe('shares and links', () => {
     expect((await harness.app.operations.listLinks({ actorId: OWNER, fileId })).links).toHaveLength(0);
   });
 });
+
+describe('sharing caps', () => {
+  it('refuses a link past COFFER_MAX_LINKS_PER_FILE and a share past COFFER_MAX_SHARES_PER_FILE with limit_exceeded, until one is revoked', async () => {
+    const temp = await temporaryFilesystemStore();
+    try {
+      const capped = createHarness(temp.store, { sharing: { maxSharesPerFile: 1, maxLinksPerFile: 2 } });
+      const uploaded = await capped.app.upload.upload({ ...emptyHeader(), actorId: OWNER, name: 'c.txt', folder: '/' }, Readable.from([Buffer.from('hi')]));
+      const id = uploaded.file?.id ?? '';
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const link = () => capped.app.operations.createLink({ actorId: OWNER, fileId: id, version: 0, expiresAt, traceparent: '' });
+      const first = await link();
+      await link();
+      await expect(link()).rejects.toMatchObject({ code: 'limit_exceeded', detail: 'A file has at most 2 live share links; revoke one first.' });
+      expect((await capped.app.operations.listLinks({ actorId: OWNER, fileId: id })).links).toHaveLength(2);
+      await capped.app.operations.revokeLink({ actorId: OWNER, fileId: id, linkId: first.link?.id ?? '', traceparent: '' });
+      expect((await link()).token).not.toBe('');
+
+      const share = (granteeId: string) => capped.app.operations.createShare({ actorId: OWNER, fileId: id, granteeId, permission: READ, expiresAt: undefined, traceparent: '' });
+      await share(OTHER);
+      await expect(share(THIRD)).rejects.toMatchObject({ code: 'limit_exceeded' });
+      expect((await capped.app.operations.listShares({ actorId: OWNER, fileId: id })).shares.map((s) => s.granteeId)).toEqual([OTHER]);
+    } finally {
+      await temp.remove();
+    }
+  });
+});

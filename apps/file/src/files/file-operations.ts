@@ -15,9 +15,20 @@ export interface FileOperationsDeps {
   store: ObjectStore;
   limits: UploadLimits;
   logger: Logger;
+  /** Count caps on a file's sharing; default {@link DEFAULT_SHARING_LIMITS}. */
+  sharing?: SharingLimits;
   /** For tests; default `() => new Date()`. */
   now?: () => Date;
 }
+
+/** How many shares and live links one file may have (COFFER_MAX_SHARES_PER_FILE, COFFER_MAX_LINKS_PER_FILE). */
+export interface SharingLimits {
+  readonly maxSharesPerFile: number;
+  readonly maxLinksPerFile: number;
+}
+
+/** Enough for any real sharing, small enough that one user cannot flood the policy store. */
+export const DEFAULT_SHARING_LIMITS: SharingLimits = Object.freeze({ maxSharesPerFile: 1_000, maxLinksPerFile: 100 });
 
 /** The longest a share link may live. */
 export const MAX_LINK_LIFETIME_MS = 30 * 24 * 3_600 * 1_000;
@@ -36,15 +47,18 @@ const SHARE_ACTIONS: Readonly<Record<fileV1.SharePermission, readonly FileAction
  */
 export class FileOperations {
   private readonly now: () => Date;
+  private readonly sharing: SharingLimits;
 
   constructor(private readonly deps: FileOperationsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.sharing = deps.sharing ?? DEFAULT_SHARING_LIMITS;
   }
 
   async getFile(request: fileV1.GetFileRequest): Promise<fileV1.GetFileResponse> {
-    // Trashed files are loaded too: FileAccess shows them to their owner only.
+    // Trashed files are loaded too: FileAccess shows them to their owner only. authorize() has
+    // just allowed the read, so permissions() asks the policy service about the other three only.
     const { file } = await this.deps.access.authorize(request.actorId, request.fileId, 'file:read', { includeDeleted: true });
-    return { file, permissions: await this.deps.access.permissions(request.actorId, file) };
+    return { file, permissions: await this.deps.access.permissions(request.actorId, file, { readAllowed: true }) };
   }
 
   async listFiles(request: fileV1.ListFilesRequest): Promise<fileV1.ListFilesResponse> {
@@ -148,6 +162,11 @@ export class FileOperations {
     if (request.expiresAt !== undefined && request.expiresAt.getTime() <= this.now().getTime()) {
       throw new AppError('invalid_argument', { detail: 'expires_at must be in the future.' });
     }
+    // A soft cap: concurrent creates may pass it by their number, never by more.
+    const existing = await this.deps.policy.listGrants({ actorId: request.actorId, resource: fileResource(file.id) });
+    if (existing.length >= this.sharing.maxSharesPerFile) {
+      throw new AppError('limit_exceeded', { detail: `A file has at most ${this.sharing.maxSharesPerFile} shares; revoke one first.` });
+    }
     const grant = await this.deps.policy.createGrant({
       actorId: request.actorId,
       grant: {
@@ -188,6 +207,11 @@ export class FileOperations {
     }
     if (request.version < 0 || (request.version > 0 && file.versionCount > 0 && request.version > file.versionCount)) {
       throw new AppError('invalid_argument', { detail: 'version does not name a version of this file.' });
+    }
+    // Live links only (expired and revoked ones do not count); soft like the share cap.
+    const live = await this.deps.policy.listLinks(fileResource(file.id));
+    if (live.length >= this.sharing.maxLinksPerFile) {
+      throw new AppError('limit_exceeded', { detail: `A file has at most ${this.sharing.maxLinksPerFile} live share links; revoke one first.` });
     }
     const created = await this.deps.policy.createLink({
       actorId: request.actorId,

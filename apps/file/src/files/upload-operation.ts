@@ -216,6 +216,9 @@ function outcomeOf(error: unknown): UploadOutcome {
     case 'precondition_failed':
     case 'range_not_satisfiable':
     case 'rate_limited':
+    case 'limit_exceeded':
+    case 'request_timeout':
+    case 'headers_too_large':
     case 'integrity_error':
     case 'not_implemented':
     case 'internal':

@@ -21,7 +21,7 @@ export interface FileServiceHarness {
   registry: Registry;
 }
 
-export type HarnessOptions = Partial<Pick<FileServiceAppDeps, 'limits' | 'contentTypes' | 'verifyOnRead' | 'orphanGraceSeconds'>>;
+export type HarnessOptions = Partial<Pick<FileServiceAppDeps, 'limits' | 'sharing' | 'contentTypes' | 'verifyOnRead' | 'orphanGraceSeconds'>>;
 
 export function createHarness(store: ObjectStore, options: HarnessOptions = {}): FileServiceHarness {
   const key = generateHmacKey('k-test');
@@ -39,6 +39,7 @@ export function createHarness(store: ObjectStore, options: HarnessOptions = {}):
     registry,
     logger: createLogger({ service: 'file', level: 'silent' }),
     limits: options.limits ?? { maxFileSizeBytes: 1024 ** 3, quotaMaxBytes: 0, quotaMaxFiles: 0 },
+    ...(options.sharing === undefined ? {} : { sharing: options.sharing }),
     contentTypes: options.contentTypes ?? { allow: [], deny: [] },
     verifyOnRead: options.verifyOnRead ?? true,
     orphanGraceSeconds: options.orphanGraceSeconds ?? 3_600,

@@ -9,6 +9,7 @@ import { rateLimiting, type GatewayRateLimitMetrics, type RateLimitPolicy } from
 import type { RateLimiter } from '@coffer/rate-limit';
 import { requestTelemetry } from './request-telemetry.js';
 import { cors, securityHeaders } from './edge-headers.js';
+import { DEFAULT_MAX_HEADER_COUNT, headerCountLimit, wellFormedUrlEncoding } from './client-errors.js';
 import { apiDocsPage, serveOpenApiJson } from './api-docs.js';
 import { idempotencyKeys, type IdempotencySettings } from '../idempotency/idempotency-keys.js';
 
@@ -23,7 +24,7 @@ export interface GatewayAppDeps {
   /** Idempotency-Key on the operations whose contract has the parameter (docs/adr/0020-idempotency-keys.md). */
   idempotency: IdempotencySettings;
   /** Browser origins allowed by CORS (none by default) and the HSTS max-age (0: off). */
-  edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number; trustProxy?: boolean | number | string };
+  edge?: { corsOrigins: readonly string[]; hstsMaxAgeSeconds: number; trustProxy?: boolean | number | string; maxHeaderCount?: number };
   /** The contract's operations; defaults to every operation of openapi/coffer.yaml. */
   operations?: readonly RestOperation[];
 }
@@ -42,6 +43,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.set('trust proxy', deps.edge?.trustProxy ?? false);
   app.use(requestTelemetry({ tracing: deps.tracing, metrics: deps.httpMetrics, logger: deps.logger }));
   app.use(securityHeaders({ hstsMaxAgeSeconds: deps.edge?.hstsMaxAgeSeconds ?? 0 }));
+  app.use(headerCountLimit(deps.edge?.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT));
+  app.use(wellFormedUrlEncoding());
   app.use(cors(deps.edge?.corsOrigins ?? []));
   app.get('/openapi.json', serveOpenApiJson);
   app.get('/docs', apiDocsPage());

@@ -54,7 +54,7 @@ export function requestValidator(operation: RestOperation): RequestHandler[] {
     required: parameters.filter((parameter) => parameter.required).map((parameter) => parameter.name),
   };
   const validateParameters: ValidateFunction = parameterAjv.compile(parameterSchema);
-  const checkParameters: RequestHandler = (req, res, next) => {
+  let checkParameters: RequestHandler = (req, res, next) => {
     const values: ValidatedParameters = { ...(req.query as Record<string, unknown>), ...req.params };
     if (!validateParameters(values)) {
       next(describe(validateParameters.errors?.[0], 'parameters'));
@@ -63,6 +63,24 @@ export function requestValidator(operation: RestOperation): RequestHandler[] {
     res.locals['parameters'] = values;
     next();
   };
+  // Declared header parameters (Range, If-Match, Content-Digest…) that are sent must fit their
+  // schema too: an over-long one is a 400 at the edge, not something a service may ignore.
+  // Idempotency-Key is checked by the idempotency layer, which answers its own way (idempotency/).
+  const headerParameters = operation.parameters.filter((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() !== 'idempotency-key');
+  if (headerParameters.length > 0) {
+    const validateHeaders: ValidateFunction = bodyAjv.compile({
+      type: 'object',
+      properties: Object.fromEntries(headerParameters.map((parameter) => [parameter.name.toLowerCase(), parameter.schema])),
+    });
+    const checkPathAndQuery = checkParameters;
+    checkParameters = (req, res, next) => {
+      if (!validateHeaders(req.headers)) {
+        next(describe(validateHeaders.errors?.[0], 'headers'));
+        return;
+      }
+      checkPathAndQuery(req, res, next);
+    };
+  }
   const body = 'requestBody' in operation ? operation.requestBody : undefined;
   // File bytes are streamed by the handler (size, digest and type are checked while streaming).
   if (!body || body.streamed) return [checkParameters];

@@ -43,6 +43,13 @@ describe('error mapping', () => {
     expect(back.detail).toBe('slow down');
   });
 
+  it('keeps limit_exceeded (a count cap, 409) apart from rate_limited across gRPC', () => {
+    const status = toGrpcStatus(new AppError('limit_exceeded', { detail: 'A file has at most 3 live share links.' }));
+    const back = fromGrpcError(serviceError(status.code, status.details ?? '', status.metadata ?? new Metadata()));
+    expect(back.code).toBe('limit_exceeded');
+    expect(toProblem(back)).toMatchObject({ status: 409, code: 'limit_exceeded', type: 'https://coffer.dev/problems/limit-exceeded' });
+  });
+
   it('maps a transport failure without Coffer metadata by status code, without passing details on', () => {
     const back = fromGrpcError(serviceError(GrpcStatus.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:50051'));
     expect(back.code).toBe('unavailable');

@@ -22,6 +22,12 @@ export const errorCatalog: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fr
   precondition_failed: { httpStatus: 412, grpcStatus: GrpcStatus.FAILED_PRECONDITION, title: 'Precondition failed' },
   payload_too_large: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Payload too large' },
   quota_exceeded: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Quota exceeded' },
+  /** A count cap on a resource was reached (e.g. live share links per file); removing some frees room. */
+  limit_exceeded: { httpStatus: 409, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Limit exceeded' },
+  /** The client did not send its headers, or its whole request, in time (the gateway's edge timeouts). */
+  request_timeout: { httpStatus: 408, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, title: 'Request timeout' },
+  /** Request headers too large in bytes or too many of them (RFC 6585). */
+  headers_too_large: { httpStatus: 431, grpcStatus: GrpcStatus.INVALID_ARGUMENT, title: 'Request header fields too large' },
   unsupported_media_type: { httpStatus: 415, grpcStatus: GrpcStatus.INVALID_ARGUMENT, title: 'Unsupported media type' },
   range_not_satisfiable: { httpStatus: 416, grpcStatus: GrpcStatus.OUT_OF_RANGE, title: 'Range not satisfiable' },
   rate_limited: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, title: 'Too many requests' },

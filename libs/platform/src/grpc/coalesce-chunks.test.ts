@@ -8,13 +8,15 @@ async function collect(source: AsyncIterable<Uint8Array>, minBytes: number): Pro
   return out;
 }
 
-async function* reads(...sizes: number[]): AsyncGenerator<Uint8Array> {
+/** A stream of reads of these sizes, whose bytes count 0, 1, 2, … (mod 251) across reads. */
+function reads(...sizes: number[]): AsyncIterable<Uint8Array> {
   let next = 0;
-  for (const size of sizes) {
+  const chunks = sizes.map((size) => {
     const bytes = new Uint8Array(size);
-    for (let index = 0; index < size; index += 1) bytes[index] = (next++) % 251;
-    yield bytes;
-  }
+    for (let index = 0; index < size; index += 1) bytes[index] = next++ % 251;
+    return bytes;
+  });
+  return Readable.from(chunks, { objectMode: true }) as AsyncIterable<Uint8Array>;
 }
 
 describe('coalesceChunks', () => {
@@ -44,6 +46,7 @@ describe('coalesceChunks', () => {
   it('propagates a failing source', async () => {
     async function* failing(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array(2);
+      await new Promise((resolve) => setImmediate(resolve));
       throw new Error('socket reset');
     }
     await expect(collect(failing(), 4)).rejects.toThrow('socket reset');
