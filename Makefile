@@ -5,7 +5,7 @@ export NX_DAEMON ?= false
 export NX_NO_CLOUD ?= true
 export NX_TUI ?= false
 
-.PHONY: help dev test bench install build check lint typecheck codegen codegen-check migrate certs engines-up engines-down engines-status integration clean
+.PHONY: help dev test bench harden install build check lint typecheck codegen codegen-check migrate certs engines-up engines-down engines-status integration clean
 
 help: ## List the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -20,6 +20,11 @@ bench: install ## Benchmarks on the real engines against their baselines; writes
 	tools/engines/engines.sh up
 	npx nx run-many -t build
 	node tools/bench/dist/main.js $(BENCH_ARGS)
+
+harden: install ## Hardening, long part, on the real engines: contract fuzzing, fault injection, 10-min load; writes docs/security/ (HARDEN_ARGS='--only fuzz,faults,load')
+	tools/engines/engines.sh up
+	npx nx run-many -t build
+	node tools/hardening/dist/main.js $(HARDEN_ARGS)
 
 install: ## Install npm dependencies exactly as locked
 	@bash tools/install.sh

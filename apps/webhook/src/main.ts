@@ -25,6 +25,15 @@ const WEBHOOK_CONSUMER_GROUP = 'webhook';
  * is not promised (ADR 0019); bounded, as each fan-out makes two database round trips.
  */
 const WEBHOOK_INTAKE_IN_FLIGHT = 64;
+/**
+ * A fan-out fails only when the database is unavailable (a malformed event is dead-lettered
+ * before the handler runs), so the intake keeps retrying instead of dead-lettering after the
+ * bus default (5 attempts, ~3 s), which lost the webhooks of events that arrived during a
+ * PostgreSQL restart (docs/security/fault-injection.md): 100 attempts, backoff doubling from
+ * 1 s to the bus's 10 s cap, ride out an outage of about 16 minutes.
+ */
+const WEBHOOK_INTAKE_MAX_ATTEMPTS = 100;
+const WEBHOOK_INTAKE_RETRY_BACKOFF_MS = 1_000;
 
 /**
  * Entry point of the webhook service: subscriptions, and signed deliveries of platform events
@@ -114,7 +123,7 @@ runMain('webhook', async () => {
       runtime.addDrainStep({ name: 'event-intake', run: () => (stopping.abort(), intake?.stop() ?? Promise.resolve()) });
       subscribeWithRetry(
         bus,
-        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), maxInFlight: WEBHOOK_INTAKE_IN_FLIGHT, handler: async (event) => void (await intakeFanout.fanOut([event])) },
+        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), maxInFlight: WEBHOOK_INTAKE_IN_FLIGHT, maxAttempts: WEBHOOK_INTAKE_MAX_ATTEMPTS, retryBackoffMs: WEBHOOK_INTAKE_RETRY_BACKOFF_MS, handler: async (event) => void (await intakeFanout.fanOut([event])) },
         { logger: runtime.logger, signal: stopping.signal },
       ).then(
         (subscription) => (intake = subscription),

@@ -34,4 +34,45 @@ describe('launchPlatform', () => {
     await expect(failure).rejects.toThrow(/last lines of auth:\nstderr: listen EADDRINUSE/);
     await platform.stop();
   });
+  it('restarts a killed service as a new process with the same ports, and refuses to restart a running one', async () => {
+    const rootDir = mkdtempSync(join(tmpdir(), 'coffer-launch-'));
+    dirs.push(rootDir);
+    for (const name of ALL_SERVICES) {
+      mkdirSync(join(rootDir, 'apps', name, 'dist'), { recursive: true });
+      // Every "service" says which gRPC port it got, then stays up until it is stopped.
+      writeFileSync(join(rootDir, 'apps', name, 'dist', 'main.js'), "console.log('grpc ' + process.env.COFFER_GRPC_PORT);\nsetInterval(() => undefined, 1000);\n");
+    }
+    const lines: string[] = [];
+    const exits: string[] = [];
+    const platform = launchPlatform({
+      rootDir,
+      certDir: join(rootDir, 'certs'),
+      portOffset: 7_500,
+      onLine: (service, _stream, line) => lines.push(`${service} ${line}`),
+      onUnexpectedExit: (service, _code, signal) => exits.push(`${service} ${signal}`),
+    });
+    const port = platform.ports.file.grpc;
+    const announced = (times: number) =>
+      new Promise<void>((resolve) => {
+        const poll = () => (lines.filter((line) => line === `file grpc ${port}`).length === times ? resolve() : setTimeout(poll, 50));
+        poll();
+      });
+    try {
+      await announced(1);
+      const first = platform.pid('file');
+      await expect(platform.restart('file')).rejects.toThrow(/still running/);
+      const gone = new Promise<void>((resolve) => platform.process('file').once('exit', () => resolve()));
+      process.kill(first, 'SIGKILL');
+      await gone;
+      expect(exits).toEqual(['file SIGKILL']);
+      await platform.restart('file');
+      const second = platform.pid('file');
+      expect(second).not.toBe(first);
+      expect(() => process.kill(second, 0)).not.toThrow();
+      await announced(2);
+    } finally {
+      const codes = await platform.stop();
+      expect(Object.keys(codes).sort()).toEqual([...ALL_SERVICES].sort());
+    }
+  });
 });

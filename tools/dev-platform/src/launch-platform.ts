@@ -33,6 +33,14 @@ export interface RunningPlatform {
   stop(): Promise<Record<ServiceName, number | null>>;
   /** The process of one service (tests stop one to see the platform degrade). */
   process(service: ServiceName): ChildProcess;
+  /** The operating-system pid of one service's current process. */
+  pid(service: ServiceName): number;
+  /**
+   * Starts a service again after it exited (fault injection kills one): same ports and
+   * environment, a new process. Resolves once the new process is spawned; fails if the old
+   * one is still running.
+   */
+  restart(service: ServiceName): Promise<void>;
 }
 
 /** Starts all eight services as separate Node processes wired to each other over mTLS. */
@@ -47,7 +55,7 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
   // The last lines of each service, so a service that dies at start-up says why in the error.
   const recentLines = new Map<ServiceName, string[]>();
   const children = new Map<ServiceName, ChildProcess>();
-  for (const name of ALL_SERVICES) {
+  const start = (name: ServiceName): ChildProcess => {
     const child = spawn(process.execPath, [join(options.rootDir, 'apps', name, 'dist', 'main.js')], {
       cwd: options.rootDir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,16 +96,34 @@ export function launchPlatform(options: LaunchOptions): RunningPlatform {
       }),
     );
     children.set(name, child);
-  }
+    return child;
+  };
+  for (const name of ALL_SERVICES) start(name);
+  const childOf = (service: ServiceName): ChildProcess => {
+    const child = children.get(service);
+    if (!child) throw new Error(`no such service: ${service}`);
+    return child;
+  };
 
   const gatewayUrl = `http://127.0.0.1:${httpPort}`;
   return {
     gatewayUrl,
     ports,
-    process: (service) => {
-      const child = children.get(service);
-      if (!child) throw new Error(`no such service: ${service}`);
-      return child;
+    process: childOf,
+    pid: (service) => {
+      const pid = childOf(service).pid;
+      if (pid === undefined) throw new Error(`${service} has no process (spawn failed)`);
+      return pid;
+    },
+    restart: async (service) => {
+      const old = childOf(service);
+      if (stopping) throw new Error(`cannot restart ${service}: the platform is stopping`);
+      if (old.exitCode === null && old.signalCode === null) throw new Error(`cannot restart ${service}: pid ${old.pid} is still running`);
+      const child = start(service);
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', () => resolve());
+        child.once('error', reject);
+      });
     },
     waitUntilHealthy: async (timeoutMs) => {
       const deadline = Date.now() + timeoutMs;

@@ -149,6 +149,23 @@ describe('identity through the REST API', () => {
     expect((await json('GET', '/v1/users/00000000-0000-4000-8000-000000000000', undefined, accessToken)).status).toBe(403);
   });
 
+  it('policy statements: a non-admin may not list, write or delete them (403, nothing stored); an admin may', async () => {
+    await json('POST', '/v1/users', { email: 'not-admin@example.com', displayName: 'Not Admin', password });
+    const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'not-admin@example.com', password })).json()) as { accessToken: string };
+    const allowEverything = { effect: 'allow', principals: ['*'], actions: ['file:*'], resources: ['file/*'] };
+    expect(await problem(await json('PUT', '/v1/admin/policy-statements/everyone-reads-all', allowEverything, accessToken))).toMatchObject({ status: 403 });
+    expect((await json('GET', '/v1/admin/policy-statements', undefined, accessToken)).status).toBe(403);
+    expect((await json('DELETE', '/v1/admin/policy-statements/everyone-reads-all', undefined, accessToken)).status).toBe(403);
+
+    await json('POST', '/v1/users', { email: 'admin@example.com', displayName: 'Admin', password });
+    const admin = ((await (await json('POST', '/v1/auth/login', { email: 'admin@example.com', password })).json()) as { accessToken: string }).accessToken;
+    const listed = (await (await json('GET', '/v1/admin/policy-statements', undefined, admin)).json()) as { statements: { id: string }[] };
+    expect(listed.statements.map((statement) => statement.id)).not.toContain('everyone-reads-all');
+    const denyNobody = { effect: 'deny', principals: ['00000000-0000-4000-8000-000000000000'], actions: ['file:share'], resources: ['file/*'] };
+    expect((await json('PUT', '/v1/admin/policy-statements/e2e-admin-check', denyNobody, admin)).status).toBe(200);
+    expect((await json('DELETE', '/v1/admin/policy-statements/e2e-admin-check', undefined, admin)).status).toBe(204);
+  });
+
   it('deleting my account revokes my sessions and frees the email', async () => {
     await json('POST', '/v1/users', { email: 'leaving@example.com', displayName: 'Leaving', password });
     const { accessToken } = (await (await json('POST', '/v1/auth/login', { email: 'leaving@example.com', password })).json()) as { accessToken: string };
