@@ -16,7 +16,7 @@ import { LOCAL_WEBHOOK_RECEIVER, RAISED_LIMITS, startBenchPlatform, type BenchPl
 import { requireEnginesUp } from './harness/engine-status.js';
 import { describeMachine } from './harness/machine.js';
 import { memoryOf } from './harness/process-memory.js';
-import { createProductionStorage } from './harness/production-storage.js';
+import { createProductionStorage, emptyAndRemoveBucket } from './harness/production-storage.js';
 import { runPipelineBenchmarks } from './pipeline/index.js';
 import { findingsFor } from './report/findings.js';
 import { renderReport } from './report/render-report.js';
@@ -154,12 +154,8 @@ async function runOnProductionEngines(rootDir: string, options: BenchOptions, re
   } finally {
     log('stopping the platform on the production engines');
     await bench.stop();
-    if (await storage.s3.bucketExists(directBucket)) {
-      const keys: string[] = [];
-      for await (const item of storage.s3.listObjectsV2(directBucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-      for (let index = 0; index < keys.length; index += 500) await storage.s3.removeObjects(directBucket, keys.slice(index, index + 500));
-      await storage.s3.removeBucket(directBucket);
-    }
+    // A failed clean-up costs a leftover bucket, never the report of the run.
+    await emptyAndRemoveBucket(storage.s3, directBucket).catch((error: unknown) => log(`could not remove the baseline bucket ${directBucket}: ${String(error)}`));
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -46,12 +46,24 @@ export async function createProductionStorage(endpoints: EngineEndpoints): Promi
     tearDown: async () => {
       await database.drop();
       await fetch(`${endpoints.clickhouse.url.replace(/\/$/, '')}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${clickhouseDatabase}`)}`, { method: 'POST' }).catch(() => undefined);
-      if (await s3.bucketExists(bucket)) {
-        const keys: string[] = [];
-        for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-        for (let index = 0; index < keys.length; index += 500) await s3.removeObjects(bucket, keys.slice(index, index + 500));
-        await s3.removeBucket(bucket).catch(() => undefined);
-      }
+      // Best effort: a bucket left behind on the loopback S3 server must not cost the run's report.
+      await emptyAndRemoveBucket(s3, bucket).catch((error: unknown) => process.stderr.write(`bench: could not remove bucket ${bucket}: ${String(error)}\n`));
     },
   };
+}
+
+/**
+ * Empties and removes a bucket, listing it in pages of 200 (`listObjectsQuery`, as
+ * S3ObjectStore.list does) rather than with the streaming listObjectsV2, whose XML parser gives
+ * up on large listings ("Entity expansion limit exceeded").
+ */
+export async function emptyAndRemoveBucket(s3: Client, bucket: string): Promise<void> {
+  if (!(await s3.bucketExists(bucket))) return;
+  for (;;) {
+    const page = await s3.listObjectsQuery(bucket, '', '', { Delimiter: '', MaxKeys: 200 });
+    const keys = page.objects.flatMap((item) => (item.name === undefined ? [] : [item.name]));
+    if (keys.length === 0) break;
+    await s3.removeObjects(bucket, keys);
+  }
+  await s3.removeBucket(bucket);
 }

@@ -56,7 +56,9 @@ export async function benchEventsIntoClickHouse(ctx: PipelineContext, settings: 
   const store = clickHouseOf(ctx.env['COFFER_AUDIT_STORE_URL']);
   const kafka = new Kafka({ clientId: 'coffer-bench', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  const client = createClient({ url: store.url, request_timeout: 30_000 });
+  // No keep-alive: ClickHouse 18.16 closes idle connections sooner than the client expects, and
+  // a query on such a socket fails with "socket hang up" (it did, in two runs).
+  const client = createClient({ url: store.url, request_timeout: 30_000, keep_alive: { enabled: false } });
   await producer.connect();
   try {
     const coffer = cofferSide(producer, client, `${store.database}.audit_events`);
