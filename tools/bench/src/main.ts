@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptyAndRemoveBucket } from '@coffer/dev-platform';
 import { ALL_SERVICES } from '@coffer/platform';
 import { loadEngineEndpoints } from '@coffer/testing';
 import type { BenchResult } from './bench-result.js';
@@ -16,7 +17,7 @@ import { LOCAL_WEBHOOK_RECEIVER, RAISED_LIMITS, startBenchPlatform, type BenchPl
 import { requireEnginesUp } from './harness/engine-status.js';
 import { describeMachine } from './harness/machine.js';
 import { memoryOf } from './harness/process-memory.js';
-import { createProductionStorage, emptyAndRemoveBucket } from './harness/production-storage.js';
+import { createProductionStorage } from './harness/production-storage.js';
 import { runPipelineBenchmarks } from './pipeline/index.js';
 import { findingsFor } from './report/findings.js';
 import { renderReport } from './report/render-report.js';

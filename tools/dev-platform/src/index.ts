@@ -3,3 +3,4 @@ export { launchPlatform, type LaunchOptions, type RunningPlatform } from './laun
 export { contractViolations } from './contract-response-validator.js';
 export { platformPorts, type PlatformPorts, type ServicePorts } from './platform-ports.js';
 export { productionEngineEnv, type ProductionEngines } from './production-engine-env.js';
+export { emptyAndRemoveBucket, s3ClientFor } from './s3-test-bucket.js';

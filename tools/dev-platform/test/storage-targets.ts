@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'minio';
 import { createObjectStoreFromUrl } from '@coffer/object-storage';
 import { productionEngineEnv } from '../src/production-engine-env.js';
+import { s3ClientFor } from '../src/s3-test-bucket.js';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
 
 /** What an end-to-end test may look at and break in the platform's object store. */
@@ -63,15 +63,7 @@ export const productionTarget: PlatformTarget = {
     const endpoints = loadEngineEndpoints();
     const database = await createTemporaryPostgresDatabase('coffer_e2e');
     const bucket = uniqueName('e2e-files', '-').toLowerCase();
-    const s3Url = new URL(endpoints.s3.endpoint);
-    const s3 = new Client({
-      endPoint: s3Url.hostname,
-      port: Number(s3Url.port),
-      useSSL: s3Url.protocol === 'https:',
-      accessKey: endpoints.s3.accessKey,
-      secretKey: endpoints.s3.secretKey,
-      region: endpoints.s3.region,
-    });
+    const s3 = s3ClientFor(endpoints);
     await requireEngine('s3', () => s3.listBuckets(), { endpoints });
     const env = productionEngineEnv(endpoints, { databaseUrl: database.url, bucket });
     const storeUrl = env['COFFER_OBJECT_STORE_URL'] ?? '';

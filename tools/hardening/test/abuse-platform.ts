@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from 'minio';
-import { launchPlatform, productionEngineEnv, type RunningPlatform } from '@coffer/dev-platform';
+import { emptyAndRemoveBucket, launchPlatform, productionEngineEnv, s3ClientFor, type RunningPlatform } from '@coffer/dev-platform';
 import { createObjectStoreFromUrl } from '@coffer/object-storage';
 import { ALL_SERVICES } from '@coffer/platform';
 import { ensureDevCertificates } from '@coffer/pki';
@@ -25,15 +24,7 @@ export async function startAbusePlatform(portOffset: number, env: Record<string,
   const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const workDir = mkdtempSync(join(tmpdir(), 'coffer-abuse-'));
   const endpoints = loadEngineEndpoints();
-  const s3Url = new URL(endpoints.s3.endpoint);
-  const s3 = new Client({
-    endPoint: s3Url.hostname,
-    port: Number(s3Url.port),
-    useSSL: s3Url.protocol === 'https:',
-    accessKey: endpoints.s3.accessKey,
-    secretKey: endpoints.s3.secretKey,
-    region: endpoints.s3.region,
-  });
+  const s3 = s3ClientFor(endpoints);
   await requireEngine('s3', () => s3.listBuckets(), { endpoints });
   const database = await createTemporaryPostgresDatabase('coffer_abuse');
   const bucket = uniqueName('abuse', '-').toLowerCase();
@@ -71,11 +62,7 @@ export async function startAbusePlatform(portOffset: number, env: Record<string,
     stop: async () => {
       await platform.stop();
       await database.drop();
-      if (await s3.bucketExists(bucket)) {
-        const keys = await listKeys();
-        for (let i = 0; i < keys.length; i += 500) await s3.removeObjects(bucket, keys.slice(i, i + 500));
-        await s3.removeBucket(bucket);
-      }
+      await emptyAndRemoveBucket(s3, bucket);
       rmSync(workDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
-import { Client } from 'minio';
-import { productionEngineEnv } from '@coffer/dev-platform';
+import type { Client } from 'minio';
+import { emptyAndRemoveBucket, productionEngineEnv, s3ClientFor } from '@coffer/dev-platform';
 import { createTemporaryPostgresDatabase, uniqueName, type EngineEndpoints } from '@coffer/testing';
 
 /** The production engines for one bench platform: a fresh database, bucket and ClickHouse database. */
@@ -11,19 +11,6 @@ export interface ProductionStorage {
   /** A client of the same S3 server, for the direct baselines. */
   readonly s3: Client;
   tearDown(): Promise<void>;
-}
-
-/** A minio client for the loopback S3 server of .coffer/engines/env. */
-export function s3ClientFor(endpoints: EngineEndpoints): Client {
-  const url = new URL(endpoints.s3.endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: url.protocol === 'https:',
-    accessKey: endpoints.s3.accessKey,
-    secretKey: endpoints.s3.secretKey,
-    region: endpoints.s3.region,
-  });
 }
 
 /**
@@ -52,18 +39,3 @@ export async function createProductionStorage(endpoints: EngineEndpoints): Promi
   };
 }
 
-/**
- * Empties and removes a bucket, listing it in pages of 200 (`listObjectsQuery`, as
- * S3ObjectStore.list does) rather than with the streaming listObjectsV2, whose XML parser gives
- * up on large listings ("Entity expansion limit exceeded").
- */
-export async function emptyAndRemoveBucket(s3: Client, bucket: string): Promise<void> {
-  if (!(await s3.bucketExists(bucket))) return;
-  for (;;) {
-    const page = await s3.listObjectsQuery(bucket, '', '', { Delimiter: '', MaxKeys: 200 });
-    const keys = page.objects.flatMap((item) => (item.name === undefined ? [] : [item.name]));
-    if (keys.length === 0) break;
-    await s3.removeObjects(bucket, keys);
-  }
-  await s3.removeBucket(bucket);
-}

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'minio';
-import { launchPlatform, productionEngineEnv, type RunningPlatform } from '@coffer/dev-platform';
+import { emptyAndRemoveBucket, launchPlatform, productionEngineEnv, s3ClientFor, type RunningPlatform } from '@coffer/dev-platform';
 import { ensureDevCertificates } from '@coffer/pki';
 import { ALL_SERVICES } from '@coffer/platform';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, requireEngine, uniqueName } from '@coffer/testing';
@@ -27,36 +26,18 @@ export interface FuzzPlatform {
  */
 export async function startFuzzPlatform(options: { rootDir: string; portOffset?: number; onLine?: (line: string) => void }): Promise<FuzzPlatform> {
   const endpoints = loadEngineEndpoints({ cwd: options.rootDir });
-  const s3Url = new URL(endpoints.s3.endpoint);
-  const s3 = new Client({
-    endPoint: s3Url.hostname,
-    port: Number(s3Url.port),
-    useSSL: s3Url.protocol === 'https:',
-    accessKey: endpoints.s3.accessKey,
-    secretKey: endpoints.s3.secretKey,
-    region: endpoints.s3.region,
-  });
+  const s3 = s3ClientFor(endpoints);
   await requireEngine('s3', () => s3.listBuckets(), { endpoints });
   const database = await createTemporaryPostgresDatabase('coffer_fuzz');
   const bucket = uniqueName('fuzz', '-').toLowerCase();
   const workDir = mkdtempSync(join(tmpdir(), 'coffer-fuzz-'));
-  const removeBucket = async () => {
-    if (!(await s3.bucketExists(bucket))) return;
-    const keys: string[] = [];
-    for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-    for (let i = 0; i < keys.length; i += 500) await s3.removeObjects(bucket, keys.slice(i, i + 500));
-    for await (const upload of s3.listIncompleteUploads(bucket, '', true) as AsyncIterable<{ key?: string }>) {
-      if (upload.key) await s3.removeIncompleteUpload(bucket, upload.key);
-    }
-    await s3.removeBucket(bucket);
-  };
   let platform: RunningPlatform | undefined;
   const stop = async () => {
     try {
       await platform?.stop();
     } finally {
       await database.drop();
-      await removeBucket();
+      await emptyAndRemoveBucket(s3, bucket);
       rmSync(workDir, { recursive: true, force: true });
     }
   };
