@@ -123,7 +123,7 @@ runMain('webhook', async () => {
       runtime.addDrainStep({ name: 'event-intake', run: () => (stopping.abort(), intake?.stop() ?? Promise.resolve()) });
       subscribeWithRetry(
         bus,
-        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(), maxInFlight: WEBHOOK_INTAKE_IN_FLIGHT, maxAttempts: WEBHOOK_INTAKE_MAX_ATTEMPTS, retryBackoffMs: WEBHOOK_INTAKE_RETRY_BACKOFF_MS, handler: async (event) => void (await intakeFanout.fanOut([event])) },
+        { group: WEBHOOK_CONSUMER_GROUP, topics: platformEventTopics(bus.topicNamespace), maxInFlight: WEBHOOK_INTAKE_IN_FLIGHT, maxAttempts: WEBHOOK_INTAKE_MAX_ATTEMPTS, retryBackoffMs: WEBHOOK_INTAKE_RETRY_BACKOFF_MS, handler: async (event) => void (await intakeFanout.fanOut([event])) },
         { logger: runtime.logger, signal: stopping.signal },
       ).then(
         (subscription) => (intake = subscription),

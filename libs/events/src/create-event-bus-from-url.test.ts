@@ -49,7 +49,12 @@ describe('createEventBusFromUrl', () => {
     expect(createEventBusFromUrl('kafka://127.0.0.1:9092,broker-2.internal:9093?partitions=6', { clientId: 't' })).toBeInstanceOf(KafkaEventBus);
   });
 
-  it.each(['', 'nats://x:1', 'kafka://', 'kafka://host', 'kafka://a:1?partitions=0', 'kafka://user:secret@host:1'])('refuses %j without repeating it', (url) => {
+  it('takes the topic namespace from ?namespace= (default coffer)', () => {
+    expect(createEventBusFromUrl('kafka://127.0.0.1:9092', { clientId: 't' }).topicNamespace).toBe('coffer');
+    expect(createEventBusFromUrl('kafka://127.0.0.1:9092?partitions=2&namespace=e2e-7f3a', { clientId: 't' }).topicNamespace).toBe('e2e-7f3a');
+  });
+
+  it.each(['', 'nats://x:1', 'kafka://', 'kafka://host', 'kafka://a:1?partitions=0', 'kafka://user:secret@host:1', 'kafka://a:1?namespace=', 'kafka://a:1?namespace=a.b', 'kafka://a:1?namespace=Upper', 'kafka://a:1?namespace=-x'])('refuses %j without repeating it', (url) => {
     let message = '';
     try {
       createEventBusFromUrl(url, { clientId: 't' });

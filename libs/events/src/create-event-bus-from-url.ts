@@ -26,6 +26,8 @@ export interface EventBusFromUrlOptions {
 
 /** `embedded://`, `kafka://…` or `peer://name[,name…]`: the shapes a bus URL may have (brokers are checked when the bus is built). */
 const BUS_URL_SHAPE = /^(embedded:\/\/|kafka:\/\/.+|peer:\/\/[a-z]+(,[a-z]+)*)$/;
+/** A topic namespace from a bus URL: safe inside Kafka topic and group names, never a dot (the namespace ends at the first one). */
+const TOPIC_NAMESPACE = /^[a-z0-9][a-z0-9-]{0,47}$/;
 const PEER_URL = /^peer:\/\/([a-z]+(?:,[a-z]+)*)$/;
 
 /** Whether a COFFER_EVENT_BUS_URL has one of the accepted shapes (for config validation at start-up). */
@@ -61,7 +63,9 @@ export function platformEventTopics(namespace?: string): string[] {
 
 /**
  * Builds the bus a URL names, without connecting yet:
- * - `kafka://host:port[,host:port…][?partitions=N]` → {@link KafkaEventBus};
+ * - `kafka://host:port[,host:port…][?partitions=N][&namespace=NAME]` → {@link KafkaEventBus};
+ *   `namespace` (default `coffer`) names its topics `NAME.<domain>.v1` and scopes its consumer
+ *   groups, so several platforms can share one cluster (docs/adr/0025-event-namespaces.md);
  * - `embedded://` → {@link EmbeddedEventBus}: in this process only (events published here
  *   reach only subscribers in the same process);
  * - `peer://audit,webhook` → {@link ForwardingEventBus}: publish-only, forwarded with
@@ -86,9 +90,14 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
     if (brokers.length === 0 || brokers.some((broker) => !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker))) {
       throw new AppError('invalid_argument', { detail: 'The event bus URL must name brokers as kafka://host:port[,host:port].' });
     }
-    const partitions = new URLSearchParams(kafka[2] ?? '').get('partitions');
+    const parameters = new URLSearchParams(kafka[2] ?? '');
+    const partitions = parameters.get('partitions');
     if (partitions !== null && !/^[1-9][0-9]{0,3}$/.test(partitions)) {
       throw new AppError('invalid_argument', { detail: 'The event bus URL parameter partitions must be a whole number from 1 to 9999.' });
+    }
+    const namespace = parameters.get('namespace');
+    if (namespace !== null && !TOPIC_NAMESPACE.test(namespace)) {
+      throw new AppError('invalid_argument', { detail: 'The event bus URL parameter namespace must be 1 to 48 lower-case letters, digits or dashes, starting with a letter or digit.' });
     }
     return new KafkaEventBus({
       brokers,
@@ -98,6 +107,7 @@ export function createEventBusFromUrl(url: string, options: EventBusFromUrlOptio
       ...tracer,
       ...(options.metricsRegistry === undefined ? {} : { metricsRegistry: options.metricsRegistry }),
       ...(partitions === null ? {} : { partitions: Number(partitions) }),
+      ...(namespace === null ? {} : { namespace }),
     });
   }
   throw new AppError('invalid_argument', { detail: 'The event bus URL must start with kafka://, embedded:// or peer://.' });

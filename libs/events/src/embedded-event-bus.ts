@@ -56,6 +56,10 @@ export class EmbeddedEventBus implements EventBus {
   #wake: Array<() => void> = [];
   #closed = false;
 
+  get topicNamespace(): string {
+    return this.#namespace;
+  }
+
   constructor(options: EmbeddedEventBusOptions) {
     const partitions = options.partitions ?? 3;
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1_000) {

@@ -103,6 +103,14 @@ export const EVENT_HEADERS = Object.freeze({
  */
 export interface EventBus {
   /**
+   * The namespace of this bus's topics (`<namespace>.<domain>.v1`; default `coffer`): what a
+   * consumer of the platform's events subscribes to is `platformEventTopics(bus.topicNamespace)`.
+   * On Kafka it scopes the consumer groups too, so platforms sharing a cluster never share a
+   * topic or a group (docs/adr/0025-event-namespaces.md).
+   */
+  readonly topicNamespace: string;
+
+  /**
    * Validates every event (envelope and registered data schema) and publishes them to
    * `topicForEventType(type)` keyed by `subject`. Resolves once the bus has durably accepted
    * all of them; nothing is published when one is invalid (`AppError('invalid_argument')`).

@@ -3,6 +3,7 @@ import { AppError, unaryCall } from '@coffer/platform';
 import { assertCloudEvent, parseEvent, serializeEvent, type CloudEvent } from './cloud-event.js';
 import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
+import { DEFAULT_TOPIC_NAMESPACE } from './topic-naming.js';
 
 /** Hands serialized events, in order, to the process that hosts the bus; rejects until it has taken them all. */
 export type ForwardEvents = (eventsJson: readonly string[]) => Promise<void>;
@@ -21,9 +22,12 @@ export class ForwardingEventBus implements EventBus {
   readonly #registry: EventSchemaRegistry;
   #closed = false;
 
-  constructor(options: { forward: ForwardEvents; registry: EventSchemaRegistry }) {
+  readonly topicNamespace: string;
+
+  constructor(options: { forward: ForwardEvents; registry: EventSchemaRegistry; namespace?: string }) {
     this.#forward = options.forward;
     this.#registry = options.registry;
+    this.topicNamespace = options.namespace ?? DEFAULT_TOPIC_NAMESPACE;
   }
 
   async publish(events: readonly CloudEvent[]): Promise<void> {

@@ -12,6 +12,7 @@ function flakyBus(failures: number): EventBus & { attempts: number } {
   const subscription: Subscription = { stop: () => Promise.resolve() };
   const bus = {
     attempts: 0,
+    topicNamespace: 'coffer',
     publish: () => Promise.resolve(),
     close: () => Promise.resolve(),
     subscribe: () => {

@@ -114,6 +114,26 @@ describe('KafkaEventBus on real Kafka', () => {
     expect(record?.headers).toMatchObject({ ce_id: event.id, ce_type: 'files.uploaded', ce_source: '/coffer/file', ce_specversion: '1.0', traceparent });
   });
 
+  it('keeps two namespaces on one cluster apart: one group name, each bus gets all of its own events and none of the other', async () => {
+    const namespaces = [`${runPrefix}-ns-a`, `${runPrefix}-ns-b`];
+    const pair = namespaces.map((namespace) => openBus(registry, namespace));
+    const received: string[][] = [[], []];
+    // The same logical group on both: without the namespace in the group id they would share
+    // one Kafka group and split (or steal) each other's partitions.
+    await Promise.all(
+      pair.map((bus, index) =>
+        bus.subscribe({ group: `${runPrefix}-shared`, topics: [topicForEventType('files.uploaded', bus.topicNamespace)], handler: (event) => (received[index]?.push(event.subject), Promise.resolve()) }),
+      ),
+    );
+    const subjects = Array.from({ length: 12 }, (_, index) => `file-${index}`);
+    await Promise.all(pair.map((bus, index) => bus.publish(subjects.map((subject) => createEvent({ type: 'files.uploaded', source: '/coffer/file', subject: `${index}-${subject}`, data: {} })))));
+    const deadline = Date.now() + 30_000;
+    while (received.some((list) => list.length < subjects.length) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.map((list) => [...list].sort())).toEqual([0, 1].map((index) => subjects.map((subject) => `${index}-${subject}`).sort()));
+    const groups = (await admin.listGroups()).groups.map((group) => group.groupId);
+    expect(groups).toEqual(expect.arrayContaining(namespaces.map((namespace) => `${namespace}.${runPrefix}-shared`)));
+  });
+
   it('reports an unreachable broker as unavailable', async () => {
     const bus = new KafkaEventBus({ brokers: ['127.0.0.1:1'], clientId: 'coffer-events-test', registry, namespace: `${runPrefix}-down` });
     const started = Date.now();

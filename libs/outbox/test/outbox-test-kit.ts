@@ -38,6 +38,10 @@ export class SwitchableEventBus implements EventBus {
 
   constructor(private readonly inner: EventBus) {}
 
+  get topicNamespace(): string {
+    return this.inner.topicNamespace;
+  }
+
   publish(events: readonly CloudEvent[]): Promise<void> {
     this.publishCalls += 1;
     if (this.failing) return Promise.reject(errors.unavailable('The event bus is unavailable.', 5));
@@ -55,6 +59,8 @@ export class SwitchableEventBus implements EventBus {
 
 /** A bus that only records what it was asked to publish (after a short delay, to widen races). */
 export class RecordingEventBus implements EventBus {
+  readonly topicNamespace = 'recording';
+
   constructor(
     private readonly log: { readonly publisher: string; readonly id: string }[],
     private readonly publisher: string,

@@ -1,5 +1,5 @@
 import { createDatabase, type Database } from '@coffer/db';
-import { EmbeddedEventBus, platformEventSchemaRegistry, topicForEventType } from '@coffer/events';
+import { EmbeddedEventBus, platformEventSchemaRegistry, topicForEventType, type EventBus } from '@coffer/events';
 import { AppError, createLogger } from '@coffer/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileUploaded, loginFailed, MemoryCheckpointStore, testKeyRing } from '../chain/audit-test.fixture.js';
@@ -17,6 +17,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `bus`, except that subscribe is refused as Kafka refuses it while down, as long as `refuse()` says so. */
+function busRefusing(bus: EventBus, refuse: () => boolean): EventBus {
+  return {
+    topicNamespace: bus.topicNamespace,
+    publish: (events) => bus.publish(events),
+    close: () => bus.close(),
+    subscribe: (options) => (refuse() ? Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' })) : bus.subscribe(options)),
+  };
 }
 
 describe('AuditIngestor (embedded bus, embedded store)', () => {
@@ -87,8 +97,7 @@ describe('AuditIngestor (embedded bus, embedded store)', () => {
   it('waits for a bus that does not answer instead of failing, and consumes once it does', async () => {
     // The bus refuses the first three subscriptions, as Kafka does while it is down.
     let refusals = 3;
-    const flaky = Object.create(bus) as EmbeddedEventBus;
-    flaky.subscribe = (options) => (refusals-- > 0 ? Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' })) : bus.subscribe(options));
+    const flaky = busRefusing(bus, () => refusals-- > 0);
     const running = ingestor({ bus: flaky, consumers: 1 });
     const started = running.start();
     expect(running.subscribed).toBe(false);
@@ -120,8 +129,7 @@ describe('AuditIngestor (embedded bus, embedded store)', () => {
   }, 30_000);
 
   it('stops waiting for the bus when stopped during start-up', async () => {
-    const dead = Object.create(bus) as EmbeddedEventBus;
-    dead.subscribe = () => Promise.reject(new AppError('unavailable', { detail: 'The event bus is unavailable.' }));
+    const dead = busRefusing(bus, () => true);
     const running = ingestor({ bus: dead, consumers: 1 });
     const started = running.start();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -153,7 +153,7 @@ export class AuditIngestor {
     this.#head = head;
     this.#lastCheckpointSeq = latest?.seq ?? 0;
     this.#options.metrics?.chainLength(this.#head.seq);
-    const topics = [...(this.#options.topics ?? allDomainTopics())];
+    const topics = [...(this.#options.topics ?? allDomainTopics(this.#options.bus.topicNamespace))];
     for (let i = 0; i < this.#consumers; i += 1) {
       // A broker that is down (at start-up, or stopped while a consumer is still joining) is
       // waited for: the service stays up and not ready, and consumes once it is back.

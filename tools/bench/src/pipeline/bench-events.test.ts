@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, platformEventSchemaRegistry } from '@coffer/events';
-import { BENCH_EVENT_TOPIC, BenchEventFactory, kafkaMessageOf } from './bench-events.js';
+import { benchEventTopic, BenchEventFactory, kafkaMessageOf } from './bench-events.js';
 
 describe('BenchEventFactory', () => {
   it('makes valid file.uploaded events whose ids are UUIDs inside the run’s id range', () => {
@@ -18,7 +18,8 @@ describe('BenchEventFactory', () => {
   it('writes the record the platform’s bus writes: keyed by subject, with the CloudEvents headers', () => {
     const event = new BenchEventFactory().next();
     const message = kafkaMessageOf(event);
-    expect(BENCH_EVENT_TOPIC).toBe('coffer.file.v1');
+    expect(benchEventTopic('kafka://127.0.0.1:9092')).toBe('coffer.file.v1');
+    expect(benchEventTopic('kafka://127.0.0.1:9092?namespace=bench-files-1')).toBe('bench-files-1.file.v1');
     expect(message.key).toBe(event.subject);
     expect(parseEvent(String(message.value))).toEqual(event);
     expect(message.headers).toMatchObject({ ce_id: event.id, ce_type: 'file.uploaded' });

@@ -1,11 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EVENT_HEADERS, createEvent, platformEventSchemaRegistry, serializeEvent, topicForEventType, type CloudEvent } from '@coffer/events';
 import type { Message } from 'kafkajs';
+import { eventNamespaceOf } from './engine-urls.js';
 
 /** The event type the benchmarks publish: what the file service's outbox relay sends most. */
 export const BENCH_EVENT_TYPE = 'file.uploaded';
-/** Its topic on the platform's bus. */
-export const BENCH_EVENT_TOPIC = topicForEventType(BENCH_EVENT_TYPE);
+/** Its topic on the platform's bus (a `kafka://…?namespace=` URL names the topics' namespace). */
+export function benchEventTopic(busUrl: string | undefined): string {
+  return topicForEventType(BENCH_EVENT_TYPE, eventNamespaceOf(busUrl));
+}
 
 /**
  * Makes `file.uploaded` events as the file service would, checked against the platform's

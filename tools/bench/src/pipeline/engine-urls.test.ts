@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickHouseOf, kafkaBrokersOf } from './engine-urls.js';
+import { clickHouseOf, consumerGroupId, eventNamespaceOf, kafkaBrokersOf } from './engine-urls.js';
 
 describe('kafkaBrokersOf', () => {
   it('lists the brokers of a kafka:// URL', () => {
@@ -10,6 +10,16 @@ describe('kafkaBrokersOf', () => {
   it('refuses a platform that is not on Kafka', () => {
     expect(() => kafkaBrokersOf('peer://audit,webhook')).toThrow(/Kafka/);
     expect(() => kafkaBrokersOf(undefined)).toThrow(/Kafka/);
+  });
+});
+
+describe('eventNamespaceOf and consumerGroupId', () => {
+  it('read the namespace the services read, and scope groups by it', () => {
+    expect(kafkaBrokersOf('kafka://a:1,b:2?namespace=bench-x')).toEqual(['a:1', 'b:2']);
+    expect(eventNamespaceOf('kafka://a:1?partitions=3&namespace=bench-x')).toBe('bench-x');
+    expect(eventNamespaceOf('kafka://a:1')).toBe('coffer');
+    expect(consumerGroupId('audit', 'kafka://a:1?namespace=bench-x')).toBe('bench-x.audit');
+    expect(consumerGroupId('audit', 'kafka://a:1')).toBe('audit');
   });
 });
 

@@ -1,3 +1,5 @@
+import { DEFAULT_TOPIC_NAMESPACE } from '@coffer/events';
+
 /** The Kafka brokers of a `kafka://host:port[,host:port]` bus URL (what the services were given). */
 export function kafkaBrokersOf(busUrl: string | undefined): string[] {
   if (busUrl === undefined || !busUrl.startsWith('kafka://')) {
@@ -10,6 +12,18 @@ export function kafkaBrokersOf(busUrl: string | undefined): string[] {
     .filter((entry) => /^[^:\s]+:\d+$/.test(entry));
   if (brokers.length === 0) throw new Error('COFFER_EVENT_BUS_URL names no broker.');
   return brokers;
+}
+
+/** The topic namespace of a bus URL (`?namespace=`, default `coffer`), as the services read it. */
+export function eventNamespaceOf(busUrl: string | undefined): string {
+  const query = busUrl?.indexOf('?') ?? -1;
+  return (query < 0 ? null : new URLSearchParams(busUrl?.slice(query + 1)).get('namespace')) ?? DEFAULT_TOPIC_NAMESPACE;
+}
+
+/** The Kafka group id the services use for consumer group `group` on a bus URL (scoped by a namespace other than the default). */
+export function consumerGroupId(group: string, busUrl: string | undefined): string {
+  const namespace = eventNamespaceOf(busUrl);
+  return namespace === DEFAULT_TOPIC_NAMESPACE ? group : `${namespace}.${group}`;
 }
 
 /**

@@ -6,9 +6,9 @@ import type { PipelineContext } from '../harness/bench-platform.js';
 import { median } from '../stats/statistics.js';
 import { drainRate, latencySummary, matchLatencies, sumOfSeries } from './arrival-stats.js';
 import { BaselineIngestor, AUDIT_ROW_COLUMNS_DDL } from './baseline-ingestor.js';
-import { BENCH_EVENT_TOPIC, BenchEventFactory } from './bench-events.js';
+import { benchEventTopic, BenchEventFactory } from './bench-events.js';
 import { foreignMembersWarning } from './consumer-groups.js';
-import { clickHouseOf, kafkaBrokersOf } from './engine-urls.js';
+import { clickHouseOf, consumerGroupId, kafkaBrokersOf } from './engine-urls.js';
 import { produceAsFastAsPossible, producePaced } from './kafka-load.js';
 import { QueryableWatcher, sampleUntilArrived, type MarkedRows } from './marked-rows.js';
 import type { PipelineSettings } from './pipeline-settings.js';
@@ -42,7 +42,7 @@ interface Side {
  * Item 6: sustained events per second into ClickHouse and p50/p99 from commit to queryable row.
  *
  * Coffer: valid `file.uploaded` CloudEvents (the file service's envelope and schema) published
- * straight to `coffer.file.v1`, consumed by the audit service (group `audit`) into its
+ * straight to the platform's file topic (`<namespace>.file.v1`), consumed by the audit service (group `<namespace>.audit`) into its
  * ClickHouse table. Rate: a backlog of N events (sized from a probe so one drain lasts about
  * `eventsDrainSeconds`) and the steady rate between 10 % and 90 % of them being queryable.
  * Latency: a paced load at half the measured rate, each event's broker acknowledgement against
@@ -53,6 +53,7 @@ interface Side {
  */
 export async function benchEventsIntoClickHouse(ctx: PipelineContext, settings: PipelineSettings): Promise<BenchResult[]> {
   const brokers = kafkaBrokersOf(ctx.env['COFFER_EVENT_BUS_URL']);
+  const topic = benchEventTopic(ctx.env['COFFER_EVENT_BUS_URL']);
   const store = clickHouseOf(ctx.env['COFFER_AUDIT_STORE_URL']);
   const kafka = new Kafka({ clientId: 'coffer-bench', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
@@ -61,10 +62,10 @@ export async function benchEventsIntoClickHouse(ctx: PipelineContext, settings: 
   const client = createClient({ url: store.url, request_timeout: 30_000, keep_alive: { enabled: false } });
   await producer.connect();
   try {
-    const coffer = cofferSide(producer, client, `${store.database}.audit_events`);
+    const coffer = cofferSide(producer, topic, client, `${store.database}.audit_events`);
     const auditOps = ctx.platform.ports.audit.ops;
     const auditPid = ctx.platform.process('audit').pid;
-    const sharedGroup = await foreignMembersWarning(kafka, 'audit', Number(ctx.env['COFFER_AUDIT_CONSUMERS'] ?? 8));
+    const sharedGroup = await foreignMembersWarning(kafka, consumerGroupId('audit', ctx.env['COFFER_EVENT_BUS_URL']), Number(ctx.env['COFFER_AUDIT_CONSUMERS'] ?? 8));
     if (sharedGroup !== undefined) ctx.log(`events: WARNING ${sharedGroup}`);
 
     // Warm-up and probe: the ingestor's rate decides how big a backlog one drain needs.
@@ -98,7 +99,7 @@ export async function benchEventsIntoClickHouse(ctx: PipelineContext, settings: 
     }
 
     // Checked again: a platform that joined mid-run took partitions from this one's ingestor.
-    const sharedGroupLater = sharedGroup ?? (await foreignMembersWarning(kafka, 'audit', Number(ctx.env['COFFER_AUDIT_CONSUMERS'] ?? 8)));
+    const sharedGroupLater = sharedGroup ?? (await foreignMembersWarning(kafka, consumerGroupId('audit', ctx.env['COFFER_EVENT_BUS_URL']), Number(ctx.env['COFFER_AUDIT_CONSUMERS'] ?? 8)));
     if (sharedGroupLater !== undefined && sharedGroup === undefined) ctx.log(`events: WARNING ${sharedGroupLater}`);
 
     const baseline = await baselineSide(kafka, producer, client);
@@ -130,7 +131,7 @@ export async function benchEventsIntoClickHouse(ctx: PipelineContext, settings: 
       `During the Coffer drains the audit ingestor wrote ${rows} rows in ${batches} batches: ${(rows / Math.max(1, batches)).toFixed(1)} rows per batch, ${((writeSeconds / Math.max(1, batches)) * 1_000).toFixed(1)} ms per batch write (existing-id SELECT + INSERT), ` +
         `writes busy ${((writeSeconds / Math.max(1e-9, drainSeconds)) * 100).toFixed(0)} % of the drain time; the audit process used ${(auditCpu * 100).toFixed(0)} % of one core.`,
       'Why: the bus hands each consumer one event at a time (kafkajs eachMessage) and commits it only after its handler resolved, and the handler resolves only after the batch holding it is written. ' +
-        'A partition therefore has at most one event in any batch, so a batch holds at most as many events as there are partitions being consumed (3 for coffer.file.v1), whatever COFFER_AUDIT_CONSUMERS or COFFER_AUDIT_BATCH_SIZE say, and the rate is about partitions ÷ (batch write + offset commit round trips).',
+        'A partition therefore has at most one event in any batch, so a batch holds at most as many events as there are partitions being consumed (3 for the file topic), whatever COFFER_AUDIT_CONSUMERS or COFFER_AUDIT_BATCH_SIZE say, and the rate is about partitions ÷ (batch write + offset commit round trips).',
     ];
 
     const runNote = `Backlog per drain: ${backlog} events (baseline sized the same way); ${settings.repetitions} repetitions after a ${probeEvents}-event warm-up probe. Latency: ${offered} events/s offered (half the measured Coffer rate, at most 2,000/s) for ${settings.latencySeconds} s; commit = the broker's acknowledgement (acks = all), queryable = first ${WATCH_INTERVAL_MS}-ms poll returning the row.`;
@@ -180,17 +181,17 @@ function clamp(value: number, low: number, high: number): number {
 }
 
 /** Coffer's side: events go to the platform's own topic; rows appear in the audit table. */
-function cofferSide(producer: Producer, client: ClickHouseClient, table: string): Side {
+function cofferSide(producer: Producer, topic: string, client: ClickHouseClient, table: string): Side {
   return {
     drain: async (count, timeoutMs) => {
       const factory = new BenchEventFactory();
       const rows: MarkedRows = { client, table, range: factory.idRange };
       // The audit consumers cannot be paused: sampling starts with publishing.
       const sampling = sampleUntilArrived(rows, count, Date.now() + timeoutMs);
-      await produceAsFastAsPossible(producer, BENCH_EVENT_TOPIC, () => factory.next(), count);
+      await produceAsFastAsPossible(producer, topic, () => factory.next(), count);
       return { rate: drainRate(await sampling, count), events: count };
     },
-    latency: (ratePerSecond, seconds) => pacedLatency(producer, BENCH_EVENT_TOPIC, client, table, ratePerSecond, seconds),
+    latency: (ratePerSecond, seconds) => pacedLatency(producer, topic, client, table, ratePerSecond, seconds),
   };
 }
 

@@ -4,10 +4,10 @@ import type { BenchResult } from '../bench-result.js';
 import type { PipelineContext } from '../harness/bench-platform.js';
 import { median } from '../stats/statistics.js';
 import { histogramDelta, histogramQuantile, latencySummary, parseHistogramBuckets, steadyRate, sumOfSeries, type ArrivalSample } from './arrival-stats.js';
-import { BENCH_EVENT_TOPIC, BenchEventFactory, kafkaMessageOf } from './bench-events.js';
+import { benchEventTopic, BenchEventFactory, kafkaMessageOf } from './bench-events.js';
 import { endChild, forkReady, request } from './child-process.js';
 import { foreignMembersWarning } from './consumer-groups.js';
-import { kafkaBrokersOf } from './engine-urls.js';
+import { consumerGroupId, kafkaBrokersOf } from './engine-urls.js';
 import { produceAsFastAsPossible, producePaced } from './kafka-load.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { profileDuring, profileNoteOf } from './remote-cpu-profiler.js';
@@ -73,7 +73,7 @@ async function gatewayCall(ctx: PipelineContext, token: string, method: string, 
  * Item 7: webhook deliveries per second to a local receiver, and p99 dispatch lag.
  *
  * Coffer: one user with {@link FAN_OUT} subscriptions (POST /v1/webhooks) to a receiver in its
- * own process; `file.uploaded` events for that user published straight to `coffer.file.v1`
+ * own process; `file.uploaded` events for that user published straight to the platform's file topic (`<namespace>.file.v1`)
  * (what the file service's outbox relay does after an upload). Rate: a backlog of events
  * drained by the webhook service (intake group `webhook` → delivery rows → dispatch workers),
  * the steady rate of deliveries arriving between 10 % and 90 %. Lag: a paced load at half that
@@ -85,6 +85,7 @@ async function gatewayCall(ctx: PipelineContext, token: string, method: string, 
  */
 export async function benchWebhookDeliveries(ctx: PipelineContext, settings: PipelineSettings): Promise<BenchResult[]> {
   const brokers = kafkaBrokersOf(ctx.env['COFFER_EVENT_BUS_URL']);
+  const topic = benchEventTopic(ctx.env['COFFER_EVENT_BUS_URL']);
   const concurrency = Number(ctx.env['COFFER_WEBHOOK_CONCURRENCY'] ?? DEFAULT_CONCURRENCY);
   const kafka = new Kafka({ clientId: 'coffer-bench-webhooks', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
@@ -101,7 +102,7 @@ export async function benchWebhookDeliveries(ctx: PipelineContext, settings: Pip
     const factory = new BenchEventFactory(owner.userId);
     const webhookOps = ctx.platform.ports.webhook.ops;
     const webhookPid = ctx.platform.process('webhook').pid;
-    const sharedGroup = await foreignMembersWarning(kafka, 'webhook', 1);
+    const sharedGroup = await foreignMembersWarning(kafka, consumerGroupId('webhook', ctx.env['COFFER_EVENT_BUS_URL']), 1);
     if (sharedGroup !== undefined) ctx.log(`webhooks: WARNING ${sharedGroup}`);
 
     const drain = async (events: number, timeoutMs: number): Promise<{ rate: number; peakQueue: number }> => {
@@ -114,7 +115,7 @@ export async function benchWebhookDeliveries(ctx: PipelineContext, settings: Pip
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       })();
-      await produceAsFastAsPossible(producer, BENCH_EVENT_TOPIC, () => factory.next(), events, 500, 2);
+      await produceAsFastAsPossible(producer, topic, () => factory.next(), events, 500, 2);
       const report = await receivedAtLeast(receiver, events * FAN_OUT, timeoutMs);
       watching = false;
       await queueWatch;
@@ -150,7 +151,7 @@ export async function benchWebhookDeliveries(ctx: PipelineContext, settings: Pip
     for (let i = 0; i < settings.repetitions; i += 1) {
       await receiver.reset();
       const before = parseHistogramBuckets(await scrapeMetrics(webhookOps), 'webhook_dispatch_lag_seconds');
-      const committed = await producePaced(producer, BENCH_EVENT_TOPIC, () => factory.next(), offeredEvents, settings.latencySeconds);
+      const committed = await producePaced(producer, topic, () => factory.next(), offeredEvents, settings.latencySeconds);
       const report = await receivedAtLeast(receiver, committed.size * FAN_OUT, 30_000);
       const after = parseHistogramBuckets(await scrapeMetrics(webhookOps), 'webhook_dispatch_lag_seconds');
       const summary = latencySummary(report.lagsMs);
@@ -159,7 +160,7 @@ export async function benchWebhookDeliveries(ctx: PipelineContext, settings: Pip
     }
 
     // Checked again: a platform that joined mid-run took partitions from this one's intake.
-    const sharedGroupLater = sharedGroup ?? (await foreignMembersWarning(kafka, 'webhook', 1));
+    const sharedGroupLater = sharedGroup ?? (await foreignMembersWarning(kafka, consumerGroupId('webhook', ctx.env['COFFER_EVENT_BUS_URL']), 1));
     if (sharedGroupLater !== undefined && sharedGroup === undefined) ctx.log(`webhooks: WARNING ${sharedGroupLater}`);
 
     // Baseline: the receiver's capacity for the same request from one process.
@@ -176,7 +177,7 @@ export async function benchWebhookDeliveries(ctx: PipelineContext, settings: Pip
     const attemptSeconds = sumOfSeries(metricsAfterDrains, 'webhook_delivery_duration_seconds_sum') - sumOfSeries(metricsBefore, 'webhook_delivery_duration_seconds_sum');
     const peakQueue = Math.max(...drains.map((run) => run.peakQueue));
     const baselineName = `the receiver's own capacity: autocannon POSTing the same CloudEvent body from one process, ${concurrency} connections (the service's worker count)`;
-    const setup = `${FAN_OUT} subscriptions of one user on a local receiver (its own process, answers 204, no signature check); file.uploaded events published to coffer.file.v1 for that user, each delivered ${FAN_OUT} times; COFFER_WEBHOOK_CONCURRENCY=${concurrency}. Backlog per drain: ${backlogEvents} events (${backlogEvents * FAN_OUT} deliveries); ${settings.repetitions} repetitions after a ${probeEvents}-event warm-up.`;
+    const setup = `${FAN_OUT} subscriptions of one user on a local receiver (its own process, answers 204, no signature check); file.uploaded events published to the platform's file topic (<namespace>.file.v1) for that user, each delivered ${FAN_OUT} times; COFFER_WEBHOOK_CONCURRENCY=${concurrency}. Backlog per drain: ${backlogEvents} events (${backlogEvents * FAN_OUT} deliveries); ${settings.repetitions} repetitions after a ${probeEvents}-event warm-up.`;
     const where = [
       `During the drains the webhook process used ${(webhookCpu * 100).toFixed(0)} % of one core; ${attempts} attempts averaged ${((attemptSeconds / Math.max(1, attempts)) * 1_000).toFixed(1)} ms each on the wire (request sent → response read); the queue of due deliveries peaked at ${peakQueue}.`,
       peakQueue < backlogEvents * FAN_OUT * 0.1
