@@ -5,7 +5,9 @@ import { AppError, currentRequestContext, toAppError, toProblem, type Logger } f
 export function sendProblem(res: Response, error: unknown, instance: string): void {
   const appError = toAppError(error);
   const problem = toProblem(appError, currentRequestContext()?.requestId, instance);
-  if (appError.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(appError.retryAfterSeconds));
+  // Every 503 says when to come back (1 s unless the error knows better).
+  const retryAfterSeconds = appError.retryAfterSeconds ?? (problem.status === 503 ? 1 : undefined);
+  if (retryAfterSeconds !== undefined) res.setHeader('retry-after', String(retryAfterSeconds));
   if (appError.code === 'unauthenticated') res.setHeader('www-authenticate', 'Bearer realm="coffer"');
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }

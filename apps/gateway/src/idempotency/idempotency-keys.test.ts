@@ -192,7 +192,7 @@ describe('Idempotency-Key', () => {
   it.each([
     ['500 (a failure)', () => new Error('boom'), 500],
     ['503', () => errors.unavailable('The file service is unavailable.', 1), 503],
-    ['504', () => new AppError('deadline_exceeded'), 504],
+    ['503 (timed out)', () => new AppError('deadline_exceeded'), 503],
     ['429', () => new AppError('rate_limited', { detail: 'slow down', retryAfterSeconds: 1 }), 429],
     ['401', () => errors.unauthenticated(), 401],
   ])('does not keep a %s answer: the retry with the same key runs again and its answer is kept', async (_case, failure, status) => {

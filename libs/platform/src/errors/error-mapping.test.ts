@@ -56,4 +56,12 @@ describe('error mapping', () => {
     expect(back.detail).toBe('Service unavailable');
     expect(back.retryAfterSeconds).toBe(1);
   });
+
+  it('answers a peer that never answered in time (deadline exceeded, a frozen service) as a 503 to retry, keeping the code', () => {
+    const back = fromGrpcError(serviceError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded after 5.001s'));
+    expect(back.code).toBe('deadline_exceeded');
+    expect(back.retryAfterSeconds).toBe(1);
+    expect(toProblem(back)).toMatchObject({ status: 503, code: 'deadline_exceeded', title: 'Timed out' });
+    expect(toGrpcStatus(back).code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+  });
 });

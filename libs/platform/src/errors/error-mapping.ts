@@ -34,7 +34,12 @@ export const errorCatalog: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fr
   integrity_error: { httpStatus: 500, grpcStatus: GrpcStatus.DATA_LOSS, title: 'Integrity check failed' },
   not_implemented: { httpStatus: 501, grpcStatus: GrpcStatus.UNIMPLEMENTED, title: 'Not implemented' },
   unavailable: { httpStatus: 503, grpcStatus: GrpcStatus.UNAVAILABLE, title: 'Service unavailable' },
-  deadline_exceeded: { httpStatus: 504, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, title: 'Timed out' },
+  /**
+   * A dependency did not answer in time (a frozen service, a statement timeout). At the edge it
+   * is a 503 with Retry-After like `unavailable`, so clients treat it as the outage it is and
+   * retry; the code still says it timed out. (It was a 504 until the fault-injection runs.)
+   */
+  deadline_exceeded: { httpStatus: 503, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, title: 'Timed out' },
   internal: { httpStatus: 500, grpcStatus: GrpcStatus.INTERNAL, title: 'Internal error' },
 });
 
@@ -87,7 +92,7 @@ export function fromGrpcError(error: ServiceError): AppError {
   const passDetail = declared !== undefined && code !== 'internal';
   return new AppError(code, {
     detail: passDetail ? error.details : errorCatalog[code].title,
-    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : code === 'unavailable' ? 1 : undefined,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : errorCatalog[code].httpStatus === 503 ? 1 : undefined,
     cause: error,
   });
 }

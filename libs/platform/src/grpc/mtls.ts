@@ -48,6 +48,11 @@ export interface MtlsChannel {
   options: ChannelOptions;
 }
 
+/** First delay before dialling a lost peer again (grpc-js default 1 s). */
+export const RECONNECT_BACKOFF_INITIAL_MS = 500;
+/** Longest delay between dials of a lost peer (grpc-js default 120 s). */
+export const RECONNECT_BACKOFF_MAX_MS = 5_000;
+
 /**
  * Client credentials that present this service's certificate and accept the server only if
  * its certificate is signed by the platform CA and names `targetService`, both as DNS SAN
@@ -73,6 +78,11 @@ export function mtlsChannel(material: MtlsMaterial, targetService: string): Mtls
       // gateway otherwise stalls on a WINDOW_UPDATE round trip every 64 KiB. 1 MiB bounds what a
       // slow HTTP client can make the gateway hold per download (grpc-js has no server option).
       'grpc-node.flow_control_window': CLIENT_STREAM_WINDOW_BYTES,
+      // A peer that went away (restarted, rescheduled) is dialled again within 5 s of coming
+      // back: grpc-js's default backoff grows to 120 s, and the fault-injection runs saw the
+      // gateway answer 503 for a restarted file service long after it was ready again.
+      'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
+      'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
     },
   };
 }
