@@ -13,8 +13,8 @@ import { KnexCredentialRepository } from './credentials/credential-repository.js
 import { parseEvent, platformEventSchemaRegistry, type CloudEvent } from '@coffer/events';
 import { OUTBOX_TABLE } from '@coffer/outbox';
 import { OutboxAuthEventSink } from './events/auth-events.js';
-import { LoginThrottle } from './login/login-throttle.js';
-import { Argon2idPasswordHasher } from './passwords/password-hasher.js';
+import { LoginThrottle, type LoginThrottleRules } from './login/login-throttle.js';
+import { Argon2idPasswordHasher, type PasswordHasher } from './passwords/password-hasher.js';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
 import { AuthMetrics } from './auth-metrics.js';
 
@@ -27,9 +27,12 @@ type Callback<R> = (error: ServiceError | null, response: R) => void;
  */
 export class InMemoryUsers {
   readonly users = new Map<string, userV1.User>();
+  /** While true, every call fails with UNAVAILABLE, as when the user service's database is down. */
+  unavailable = false;
 
   private answer<R>(callback: Callback<R>, work: () => R): { cancel(): void } {
     try {
+      if (this.unavailable) throw new AppError('unavailable', { detail: 'The user service is unavailable.', retryAfterSeconds: 1 });
       const result = work();
       queueMicrotask(() => callback(null, result));
     } catch (error) {
@@ -133,6 +136,11 @@ export interface AuthHarness {
   close(): Promise<void>;
 }
 
+/** Argon2id with parameters small enough for tests. */
+export function testPasswordHasher(): PasswordHasher {
+  return new Argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+}
+
 export const TEST_SETTINGS = { issuer: 'coffer-test', audience: 'coffer-api' };
 
 /** The real auth handlers on a real database and the embedded session store and rate limiter (PGlite unless `databaseUrl` says otherwise). */
@@ -141,6 +149,10 @@ export interface AuthHarnessEngines {
   sessions?: SessionStore;
   /** Defaults to the embedded (in-memory) rate limiter. */
   limiter?: RateLimiter;
+  /** Defaults to Argon2id with test-sized parameters. */
+  hasher?: PasswordHasher;
+  /** Overrides of the login throttle's test rules (5 failures per account, 50 attempts per address, 60 s). */
+  throttleRules?: Partial<LoginThrottleRules>;
 }
 
 export async function startAuthHarness(database: string | Database = 'pglite://memory', engines: AuthHarnessEngines = {}): Promise<AuthHarness> {
@@ -159,8 +171,8 @@ export async function startAuthHarness(database: string | Database = 'pglite://m
     credentials: new KnexCredentialRepository(db),
     refreshTokens: new KnexRefreshTokenRepository(db),
     sessions,
-    hasher: new Argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }),
-    throttle: new LoginThrottle(limiter, { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000, signUpsPerAddress: 5, signUpWindowMs: 60_000 }),
+    hasher: engines.hasher ?? testPasswordHasher(),
+    throttle: new LoginThrottle(limiter, { failuresPerAccount: 5, attemptsPerAddress: 50, windowMs: 60_000, signUpsPerAddress: 5, signUpWindowMs: 60_000, ...engines.throttleRules }),
     keys,
     accessTokens: new AccessTokenIssuer(keys, { ...TEST_SETTINGS, ttlSeconds: 600 }),
     events: new OutboxAuthEventSink(db, logger),

@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, migrate, type Database } from '@coffer/db';
-import { clearAuthTables, invoke, startAuthHarness, type AuthHarness } from './auth-service.fixture.js';
+import { MemoryRateLimiter, type RateLimitRule } from '@coffer/rate-limit';
+import { AppError } from '@coffer/platform';
+import { clearAuthTables, invoke, startAuthHarness, testPasswordHasher, type AuthHarness } from './auth-service.fixture.js';
+import type { PasswordHasher } from './passwords/password-hasher.js';
 import { AUTH_SCHEMA, authMigrations } from './credentials/auth-migrations.js';
 import { MemorySessionStore } from '@coffer/session-store';
 import { KnexRefreshTokenRepository } from './refresh/refresh-token-repository.js';
@@ -225,5 +228,85 @@ describe('AuthService (embedded database, session store and rate limiter)', () =
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).not.toHaveProperty('d');
     expect(jwks.keys[0]).toMatchObject({ alg: 'ES256', use: 'sig' });
+  });
+
+  describe('attempts whose password was never checked (a dependency failed after admit)', () => {
+    /** Argon2id whose verify fails (as a crashed worker would) while `failing` is set. */
+    class FlakyHasher implements PasswordHasher {
+      failing = false;
+      private readonly inner = testPasswordHasher();
+      hash(password: string): Promise<string> {
+        return this.inner.hash(password);
+      }
+      verify(storedHash: string, password: string): Promise<boolean> {
+        return this.failing ? Promise.reject(new AppError('unavailable', { detail: 'The hasher is unavailable.', retryAfterSeconds: 1 })) : this.inner.verify(storedHash, password);
+      }
+      verifyUnknownAccount(password: string): Promise<false> {
+        return this.inner.verifyUnknownAccount(password);
+      }
+      needsRehash(storedHash: string): boolean {
+        return this.inner.needsRehash(storedHash);
+      }
+    }
+
+    /** The real memory limiter, except that refunds fail (the limiter's store went away in between). */
+    class RefundFailingLimiter extends MemoryRateLimiter {
+      override refund(_key: string, _rule: RateLimitRule): Promise<void> {
+        return Promise.reject(new AppError('unavailable', { detail: 'The rate limiter is unavailable.', retryAfterSeconds: 1 }));
+      }
+    }
+
+    let flaky: AuthHarness;
+    let hasher: FlakyHasher;
+    beforeEach(async () => {
+      hasher = new FlakyHasher();
+      flaky = await startAuthHarness(db, { hasher, throttleRules: { failuresPerAccount: 3, attemptsPerAddress: 20 } });
+    });
+    afterEach(() => flaky.close());
+
+    const flakyLogin = (password = PASSWORD, clientIp = '192.0.2.1') => invoke(flaky.auth.login, { email: 'ada@example.com', password, clientIp, userAgent: 'vitest' });
+    const changePassword = (userId: string, sessionId: string, currentPassword: string) =>
+      invoke(flaky.auth.changePassword, { userId, currentPassword, newPassword: 'violet-harbor-engine-93', sessionId });
+
+    it('a user lookup failing with unavailable uses up neither the account nor the address budget', async () => {
+      await invoke(flaky.auth.register, { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada Lovelace', clientIp: '192.0.2.1' });
+      flaky.users.unavailable = true;
+      for (let attempt = 0; attempt < 25; attempt += 1) await expect(flakyLogin()).rejects.toMatchObject({ code: 'unavailable' });
+      flaky.users.unavailable = false;
+      await expect(flakyLogin()).resolves.toBeDefined();
+
+      // The actor who must be refused still is: three wrong passwords, then 429 even with the right one.
+      for (let attempt = 0; attempt < 3; attempt += 1) await expect(flakyLogin('wrong-password-000')).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(flakyLogin()).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(await flaky.counter('auth_logins_total', { outcome: 'bad_credentials' })).toBe(3);
+    });
+
+    it('a failing password check gives the attempt back too, at login and at a password change', async () => {
+      const { userId } = await invoke(flaky.auth.register, { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada Lovelace', clientIp: '192.0.2.1' });
+      const { sessionId } = await flakyLogin();
+      hasher.failing = true;
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await expect(flakyLogin()).rejects.toMatchObject({ code: 'unavailable' });
+        await expect(changePassword(userId, sessionId, PASSWORD)).rejects.toMatchObject({ code: 'unavailable' });
+      }
+      hasher.failing = false;
+      for (let attempt = 0; attempt < 2; attempt += 1) await expect(changePassword(userId, sessionId, 'wrong-password-000')).rejects.toMatchObject({ code: 'invalid_argument' });
+      await expect(changePassword(userId, sessionId, PASSWORD)).resolves.toEqual({});
+    });
+
+    it('a refund that fails is logged and does not replace the original error', async () => {
+      const limiter = new RefundFailingLimiter();
+      const broken = await startAuthHarness(db, { limiter, throttleRules: { failuresPerAccount: 3 } });
+      try {
+        await invoke(broken.auth.register, { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada Lovelace', clientIp: '192.0.2.1' });
+        broken.users.unavailable = true;
+        await expect(invoke(broken.auth.login, { email: 'ada@example.com', password: PASSWORD, clientIp: '192.0.2.1', userAgent: 'vitest' })).rejects.toMatchObject({
+          code: 'unavailable',
+          detail: 'The user service is unavailable.',
+        });
+      } finally {
+        await broken.close();
+      }
+    });
   });
 });

@@ -71,6 +71,26 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
     }
   };
 
+  /**
+   * Runs the steps between a throttle's admit and the password verdict. If one throws (a
+   * dependency is down), the password was never checked: the attempt is given back, then the
+   * original error is rethrown. A failed refund is logged and never replaces that error.
+   */
+  const refundIfNotChecked = async <T>(check: () => Promise<T>, refund: () => Promise<void>): Promise<T> => {
+    try {
+      return await check();
+    } catch (error) {
+      await refund().catch((refundError: unknown) =>
+        logger.warn(
+          // Only the code: the limiter's error may carry its (hashed) keys.
+          { refund_error: refundError instanceof AppError ? refundError.code : 'unknown' },
+          'could not give back a sign-in attempt whose password was never checked',
+        ),
+      );
+      throw error;
+    }
+  };
+
   /** A session, its refresh family and first refresh token, and an access token. */
   const openSession = async (user: userV1.User, clientIp: string, userAgent: string): Promise<authV1.LoginResponse> => {
     const at = now();
@@ -143,9 +163,15 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
         }
         throw error;
       }
-      const user = await findUserByEmail(email);
-      const credential = user ? await deps.credentials.find(user.id) : undefined;
-      const matches = user && credential ? await deps.hasher.verify(credential.passwordHash, password) : await deps.hasher.verifyUnknownAccount(password);
+      const { user, credential, matches } = await refundIfNotChecked(
+        async () => {
+          const user = await findUserByEmail(email);
+          const credential = user ? await deps.credentials.find(user.id) : undefined;
+          const matches = user && credential ? await deps.hasher.verify(credential.passwordHash, password) : await deps.hasher.verifyUnknownAccount(password);
+          return { user, credential, matches };
+        },
+        () => deps.throttle.notChecked(email, request.clientIp),
+      );
       if (!user || !credential || !matches) {
         deps.metrics?.login('bad_credentials');
         await deps.events.emit({ type: 'auth.login_failed', reason: 'bad_credentials' });
@@ -212,7 +238,11 @@ export function authServiceImplementation(deps: AuthServiceDeps): authV1.AuthSer
       const credential = user ? await deps.credentials.find(userId) : undefined;
       if (!user || !credential) throw errors.unauthenticated();
       await deps.throttle.admitAccount(user.email);
-      if (!(await deps.hasher.verify(credential.passwordHash, request.currentPassword))) {
+      const matches = await refundIfNotChecked(
+        () => deps.hasher.verify(credential.passwordHash, request.currentPassword),
+        () => deps.throttle.notCheckedAccount(user.email),
+      );
+      if (!matches) {
         // 400, not 401: the caller is signed in; only this field is wrong.
         throw errors.invalidArgument('currentPassword: is incorrect.');
       }

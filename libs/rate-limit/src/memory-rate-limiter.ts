@@ -1,5 +1,5 @@
 import type { RateLimitDecision, RateLimiter, RateLimitRule } from './rate-limiter.js';
-import { checkRule, closedLimiterError, requireKey, slidingWindowConsume, type WindowState } from './sliding-window.js';
+import { checkRule, closedLimiterError, requireKey, slidingWindowConsume, slidingWindowRefund, type WindowState } from './sliding-window.js';
 
 /** Milliseconds since the epoch, like `Date.now`. Injected so tests can move time by hand. */
 export type Clock = () => number;
@@ -46,6 +46,19 @@ export class MemoryRateLimiter implements RateLimiter {
       const { decision, next } = slidingWindowConsume(state, now, checked);
       if (next !== undefined) this.entries.set(key, { state: next, expiresAt: now + decision.resetMs });
       return decision;
+    });
+  }
+
+  refund(key: string, rule: RateLimitRule): Promise<void> {
+    return this.run(() => {
+      const checked = checkRule(key, rule);
+      const now = this.now();
+      this.sweepIfDue(now);
+      const entry = this.entries.get(key);
+      const state = entry !== undefined && now < entry.expiresAt ? entry.state : undefined;
+      const refunded = slidingWindowRefund(state, now, checked);
+      if (refunded === undefined) this.entries.delete(key);
+      else this.entries.set(key, { state: refunded.next, expiresAt: now + refunded.resetMs });
     });
   }
 

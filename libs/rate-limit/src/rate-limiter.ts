@@ -45,6 +45,16 @@ export interface RateLimiter {
   /** Consumes `rule.cost` units (default 1) of `key` if they fit; see {@link RateLimitDecision}. */
   consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
 
+  /**
+   * Gives back `rule.cost` units (default 1) that an allowed {@link consume} of `key` with the
+   * same rule took, for work that was admitted but never done (a dependency failed first).
+   * Lowers the usage of the window the key is in now, or, if that consume happened in the
+   * previous fixed window, that window's usage; older units no longer count, so there is
+   * nothing to give back. Usage never goes below zero and a refund never creates a key, so
+   * refunding more than was consumed gives nothing extra. Validates like `consume`.
+   */
+  refund(key: string, rule: RateLimitRule): Promise<void>;
+
   /** Forgets everything about `key`, so its whole limit is available again. */
   reset(key: string): Promise<void>;
 

@@ -71,3 +71,59 @@ if allowed and cost > 0 then
 end
 return {allowed and 1 or 0, remaining, retryAfter, reset}
 `);
+
+/**
+ * `slidingWindowRefund` of sliding-window.ts in Lua, operation for operation: gives back `cost`
+ * units of the key's current window (or of the window before, which now counts as the
+ * previous one), never below zero. A missing or unreadable key is left as it is, so a refund
+ * never creates a key; the key is deleted when nothing is left, otherwise it gets the expiry
+ * the consume script would give the new state.
+ *
+ * KEYS: the limiter key. ARGV: windowMs, cost, now ('' = the server's TIME).
+ * Returns the new expiry in milliseconds (0: the key is gone or was never there).
+ */
+export const refundScript = new RedisScript(`
+local windowMs = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local stored = redis.call('GET', KEYS[1])
+if not stored then
+  return 0
+end
+local sw, sc, sp = string.match(stored, '^(%S+) (%S+) (%S+)$')
+sw = tonumber(sw)
+sc = tonumber(sc)
+sp = tonumber(sp)
+if not (sw and sc and sp) then
+  return 0
+end
+local now
+if ARGV[3] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+else
+  now = tonumber(ARGV[3])
+end
+local elapsed = now % windowMs
+local window = (now - elapsed) / windowMs
+local previous = 0
+local current = 0
+if sw >= window then
+  window = sw
+  previous = sp
+  current = math.max(0, sc - cost)
+elseif sw == window - 1 then
+  previous = math.max(0, sc - cost)
+end
+local reset = 0
+if current > 0 then
+  reset = 2 * windowMs - elapsed
+elseif previous > 0 then
+  reset = windowMs - elapsed
+end
+if reset > 0 then
+  redis.call('SET', KEYS[1], string.format('%.17g %.17g %.17g', window, current, previous), 'PX', string.format('%d', reset))
+else
+  redis.call('DEL', KEYS[1])
+end
+return reset
+`);

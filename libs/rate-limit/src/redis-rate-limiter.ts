@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from './memory-rate-limiter.js';
 import type { RateLimitDecision, RateLimiter, RateLimitRule } from './rate-limiter.js';
 import { GuardedRedisClient } from '@coffer/redis';
-import { consumeScript } from './redis-rate-limit-script.js';
+import { consumeScript, refundScript } from './redis-rate-limit-script.js';
 import { checkRule, closedLimiterError, requireKey } from './sliding-window.js';
 
 /** Used when `keyPrefix` is not configured. */
@@ -56,6 +56,14 @@ export class RedisRateLimiter implements RateLimiter {
         throw malformedReply();
       }
       return { allowed: allowed === 1, remaining, retryAfterMs, resetMs };
+    });
+  }
+
+  refund(key: string, rule: RateLimitRule): Promise<void> {
+    return this.run(async () => {
+      const { windowMs, cost } = checkRule(key, rule);
+      const now = this.clock === undefined ? '' : String(Math.floor(this.clock()));
+      integer(await refundScript.run(this.client, [this.keyPrefix + key], [windowMs, cost, now]));
     });
   }
 

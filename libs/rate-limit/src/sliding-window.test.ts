@@ -1,6 +1,6 @@
 import { AppError } from '@coffer/platform';
 import { describe, expect, it } from 'vitest';
-import { checkRule, slidingWindowConsume, type CheckedRule, type WindowState } from './sliding-window.js';
+import { checkRule, slidingWindowConsume, slidingWindowRefund, type CheckedRule, type WindowState } from './sliding-window.js';
 
 /** Applies one consume and returns the decision together with the state to keep. */
 function step(state: WindowState | undefined, now: number, rule: CheckedRule) {
@@ -133,6 +133,68 @@ describe('slidingWindowConsume', () => {
       state = result.state;
     }
     expect(step(state, T0 + 10, { ...big, cost: 1 }).decision.allowed).toBe(false);
+  });
+});
+
+describe('slidingWindowRefund', () => {
+  const rule: CheckedRule = { limit: 10, windowMs: 1_000, cost: 1 };
+  const W = T0 / 1_000;
+
+  it('lowers the current window and keeps the expiry consume would give', () => {
+    expect(slidingWindowRefund({ window: W, current: 3, previous: 4 }, T0 + 250, rule)).toEqual({
+      next: { window: W, current: 2, previous: 4 },
+      resetMs: 1_750,
+    });
+    // Only the previous window is left: the state matters until this window ends.
+    expect(slidingWindowRefund({ window: W, current: 1, previous: 4 }, T0 + 250, rule)).toEqual({
+      next: { window: W, current: 0, previous: 4 },
+      resetMs: 750,
+    });
+  });
+
+  it('lowers the window before when the consume happened there, which now counts as previous', () => {
+    expect(slidingWindowRefund({ window: W - 1, current: 5, previous: 9 }, T0 + 400, { ...rule, cost: 2 })).toEqual({
+      next: { window: W, current: 0, previous: 3 },
+      resetMs: 600,
+    });
+  });
+
+  it('has nothing to refund for older state or no state, and nothing to keep when all is given back', () => {
+    expect(slidingWindowRefund(undefined, T0, rule)).toBeUndefined();
+    expect(slidingWindowRefund({ window: W - 2, current: 5, previous: 5 }, T0, rule)).toBeUndefined();
+    expect(slidingWindowRefund({ window: W, current: 1, previous: 0 }, T0 + 10, rule)).toBeUndefined();
+    expect(slidingWindowRefund({ window: W - 1, current: 3, previous: 7 }, T0 + 10, { ...rule, cost: 5 })).toBeUndefined();
+  });
+
+  it('never goes below zero', () => {
+    expect(slidingWindowRefund({ window: W, current: 2, previous: 6 }, T0, { ...rule, cost: 10 })).toEqual({
+      next: { window: W, current: 0, previous: 6 },
+      resetMs: 1_000,
+    });
+  });
+
+  it('keeps counting in the stored window when the clock steps back', () => {
+    expect(slidingWindowRefund({ window: W + 3, current: 4, previous: 0 }, T0 + 100, rule)?.next).toEqual({ window: W + 3, current: 3, previous: 0 });
+  });
+
+  it('undoes a consume: consume then refund decides like no consume at all', () => {
+    const random = prng(11);
+    for (let run = 0; run < 2_000; run++) {
+      const limit = 1 + Math.floor(random() * 20);
+      const windowMs = [7, 100, 1_000, 60_000][Math.floor(random() * 4)] ?? 1_000;
+      let now = T0 + Math.floor(random() * windowMs * 3);
+      let state: WindowState | undefined;
+      for (let i = Math.floor(random() * 30); i > 0; i--) {
+        now += Math.floor(random() * (windowMs / 5));
+        state = step(state, now, { limit, windowMs, cost: 1 + Math.floor(random() * limit) }).state;
+      }
+      const call: CheckedRule = { limit, windowMs, cost: 1 + Math.floor(random() * limit) };
+      const consumed = slidingWindowConsume(state, now, call);
+      if (consumed.next === undefined) continue;
+      const refunded = slidingWindowRefund(consumed.next, now, call)?.next;
+      const look = { ...call, cost: 0 };
+      expect(slidingWindowConsume(refunded, now, look).decision).toEqual(slidingWindowConsume(state, now, look).decision);
+    }
   });
 });
 

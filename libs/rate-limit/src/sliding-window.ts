@@ -22,6 +22,13 @@ export interface SlidingWindowStep {
   readonly next: WindowState | undefined;
 }
 
+/** The state to store after a refund, and when the caller may drop it (the key's new expiry). */
+export interface SlidingWindowRefund {
+  readonly next: WindowState;
+  /** As `RateLimitDecision.resetMs`: from `now`, how long until `next` no longer matters. */
+  readonly resetMs: number;
+}
+
 /** A rule with its defaults applied and checked. */
 export interface CheckedRule {
   readonly limit: number;
@@ -121,4 +128,30 @@ export function slidingWindowConsume(state: WindowState | undefined, now: number
     decision: { allowed, remaining, retryAfterMs, resetMs },
     next: allowed && cost > 0 ? { window, current, previous } : undefined,
   };
+}
+
+/**
+ * Gives back `rule.cost` units consumed earlier with the same rule, at time `now`. If the stored
+ * state is of the current window (or a later one, when a clock stepped back), its usage is
+ * lowered; if it is of the window before, that window's usage (now the `previous` one) is
+ * lowered; older state counts for nothing and so has nothing to refund. Usage never goes below
+ * zero. Returns the state to store with its reset time, or undefined when nothing is left to
+ * store (the caller deletes the key, if there is one; a missing key stays missing).
+ */
+export function slidingWindowRefund(state: WindowState | undefined, now: number, rule: CheckedRule): SlidingWindowRefund | undefined {
+  if (state === undefined) return undefined;
+  const { windowMs, cost } = rule;
+  const elapsed = now % windowMs;
+  let window = (now - elapsed) / windowMs;
+  let previous = 0;
+  let current = 0;
+  if (state.window >= window) {
+    window = state.window;
+    previous = state.previous;
+    current = Math.max(0, state.current - cost);
+  } else if (state.window === window - 1) {
+    previous = Math.max(0, state.current - cost);
+  }
+  const resetMs = current > 0 ? 2 * windowMs - elapsed : previous > 0 ? windowMs - elapsed : 0;
+  return resetMs > 0 ? { next: { window, current, previous }, resetMs } : undefined;
 }

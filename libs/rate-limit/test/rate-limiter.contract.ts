@@ -108,6 +108,46 @@ export function describeRateLimiterContract(name: string, harness: RateLimiterHa
       await expect(limiter.reset(key('never-used'))).resolves.toBeUndefined();
     });
 
+    it('refund gives consumed units back, one call at a time', async () => {
+      const limiter = await harness.open();
+      const k = key('refund');
+      for (let i = 0; i < 10; i++) await limiter.consume(k, MINUTE);
+      expect((await limiter.consume(k, MINUTE)).allowed).toBe(false);
+      await expect(limiter.refund(k, MINUTE)).resolves.toBeUndefined();
+      expect(await limiter.consume(k, { ...MINUTE, cost: 0 })).toMatchObject({ allowed: true, remaining: 1 });
+      expect(await limiter.consume(k, MINUTE)).toMatchObject({ allowed: true, remaining: 0 });
+      expect((await limiter.consume(k, MINUTE)).allowed).toBe(false);
+    });
+
+    it('refund never goes below zero and never creates a key', async () => {
+      const limiter = await harness.open();
+      const fresh = key('refund-fresh');
+      await limiter.refund(fresh, MINUTE);
+      await limiter.refund(fresh, { ...MINUTE, cost: 10 });
+      expect(await limiter.consume(fresh, { ...MINUTE, cost: 0 })).toEqual({ allowed: true, remaining: 10, retryAfterMs: 0, resetMs: 0 });
+      for (let i = 9; i >= 0; i--) expect(await limiter.consume(fresh, MINUTE)).toMatchObject({ allowed: true, remaining: i });
+      expect((await limiter.consume(fresh, MINUTE)).allowed).toBe(false);
+
+      const k = key('refund-floor');
+      await limiter.consume(k, { ...MINUTE, cost: 2 });
+      await limiter.refund(k, { ...MINUTE, cost: 5 });
+      // Nothing is left: the key is as if never used.
+      expect(await limiter.consume(k, { ...MINUTE, cost: 0 })).toEqual({ allowed: true, remaining: 10, retryAfterMs: 0, resetMs: 0 });
+      for (let i = 0; i < 10; i++) expect((await limiter.consume(k, MINUTE)).allowed).toBe(true);
+      expect((await limiter.consume(k, MINUTE)).allowed).toBe(false);
+    });
+
+    it('refunds a cost', async () => {
+      const limiter = await harness.open();
+      const k = key('refund-cost');
+      const rule = { limit: 100, windowMs: 60_000 };
+      await limiter.consume(k, { ...rule, cost: 70 });
+      expect((await limiter.consume(k, { ...rule, cost: 40 })).allowed).toBe(false);
+      await limiter.refund(k, { ...rule, cost: 30 });
+      expect(await limiter.consume(k, { ...rule, cost: 0 })).toMatchObject({ allowed: true, remaining: 60 });
+      expect(await limiter.consume(k, { ...rule, cost: 40 })).toMatchObject({ allowed: true, remaining: 20 });
+    });
+
     it('rejects malformed keys and rules with invalid_argument', async () => {
       const limiter = await harness.open();
       await expectAppError(limiter.consume('', MINUTE), 'invalid_argument');
@@ -117,6 +157,11 @@ export function describeRateLimiterContract(name: string, harness: RateLimiterHa
       await expectAppError(limiter.consume(key('bad'), { limit: 10, windowMs: 1_000, cost: -1 }), 'invalid_argument');
       await expectAppError(limiter.consume(key('bad'), { limit: 10, windowMs: 1_000, cost: 11 }), 'invalid_argument');
       await expectAppError(limiter.reset(''), 'invalid_argument');
+      await expectAppError(limiter.refund('', MINUTE), 'invalid_argument');
+      await expectAppError(limiter.refund(key('bad'), { limit: 0, windowMs: 1_000 }), 'invalid_argument');
+      await expectAppError(limiter.refund(key('bad'), { limit: 10, windowMs: 1.5 }), 'invalid_argument');
+      await expectAppError(limiter.refund(key('bad'), { limit: 10, windowMs: 1_000, cost: -1 }), 'invalid_argument');
+      await expectAppError(limiter.refund(key('bad'), { limit: 10, windowMs: 1_000, cost: 11 }), 'invalid_argument');
     });
 
     describe('concurrent consumers', () => {
@@ -186,7 +231,7 @@ export function describeRateLimiterContract(name: string, harness: RateLimiterHa
       await expect(limiter.checkReady()).resolves.toBeUndefined();
       await limiter.close();
       await limiter.close();
-      const outcomes = await Promise.allSettled([limiter.checkReady(), limiter.consume(key('closed'), MINUTE), limiter.reset(key('closed'))]);
+      const outcomes = await Promise.allSettled([limiter.checkReady(), limiter.consume(key('closed'), MINUTE), limiter.refund(key('closed'), MINUTE), limiter.reset(key('closed'))]);
       for (const outcome of outcomes) {
         expect(outcome.status).toBe('rejected');
         const reason: unknown = outcome.status === 'rejected' ? outcome.reason : undefined;

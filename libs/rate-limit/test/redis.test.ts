@@ -61,7 +61,7 @@ function prng(seed: number): () => number {
 }
 
 describe('RedisRateLimiter on real Redis', () => {
-  it('decides exactly as the memory limiter for the same calls at the same times (Lua = TypeScript)', async () => {
+  it('decides exactly as the memory limiter for the same calls and refunds at the same times (Lua = TypeScript)', async () => {
     let now = Date.now();
     const clock = () => now;
     const memory = new MemoryRateLimiter({ clock });
@@ -78,6 +78,7 @@ describe('RedisRateLimiter on real Redis', () => {
     ];
     const mismatches: string[] = [];
     let allowedCount = 0;
+    let refundCount = 0;
     for (let i = 0; i < 3_000; i++) {
       now += Math.floor(random() * random() * 400);
       const ruleIndex = Math.floor(random() * rules.length);
@@ -90,6 +91,11 @@ describe('RedisRateLimiter on real Redis', () => {
         continue;
       }
       const call = { ...rule, cost };
+      if (random() < 0.15) {
+        await Promise.all([memory.refund(k, call), redis.refund(k, call)]);
+        refundCount += 1;
+        continue;
+      }
       const [expected, actual]: RateLimitDecision[] = await Promise.all([memory.consume(k, call), redis.consume(k, call)]);
       if (expected?.allowed === true) allowedCount += 1;
       if (JSON.stringify(expected) !== JSON.stringify(actual)) {
@@ -100,6 +106,7 @@ describe('RedisRateLimiter on real Redis', () => {
     // The sequence exercises both outcomes.
     expect(allowedCount).toBeGreaterThan(500);
     expect(allowedCount).toBeLessThan(2_900);
+    expect(refundCount).toBeGreaterThan(200);
   });
 
   it('keeps one string per key under the prefix, expiring when its state stops mattering', async () => {
@@ -117,6 +124,29 @@ describe('RedisRateLimiter on real Redis', () => {
     expect(await admin.exists(`${prefix}look`)).toBe(0);
 
     await limiter.reset('login:ip:abc');
+    expect(await keysUnder(prefix)).toEqual([]);
+  });
+
+  it('refund keeps the expiry consume would give, deletes an emptied key and never creates one', async () => {
+    const prefix = nextPrefix();
+    let now = 1_800_000_000_000; // a window boundary
+    const limiter = new RedisRateLimiter({ client: createRedisClient(endpoints.redis.url), keyPrefix: prefix, clock: () => now });
+    opened.push(limiter);
+    const rule = { limit: 5, windowMs: 30_000 };
+    await limiter.consume('k', { ...rule, cost: 2 });
+    now += 10_000;
+    await limiter.refund('k', rule);
+    // Still one unit in the current window: the key lives until the end of the next one.
+    const ttl = await admin.pttl(`${prefix}k`);
+    expect(ttl).toBeGreaterThan(50_000 - 1_000);
+    expect(ttl).toBeLessThanOrEqual(50_000);
+
+    // In the next window the unit counts as previous; refunding it leaves nothing, so no key.
+    now += 30_000;
+    await limiter.refund('k', rule);
+    expect(await admin.exists(`${prefix}k`)).toBe(0);
+
+    await limiter.refund('never-used', rule);
     expect(await keysUnder(prefix)).toEqual([]);
   });
 

@@ -17,6 +17,7 @@ const policy = (failMode: 'open' | 'closed' = 'open'): RateLimitPolicy => ({
 const brokenLimiter: RateLimiter = {
   consume: () => Promise.reject(errors.unavailable('Redis is unavailable.')),
   reset: () => Promise.resolve(),
+  refund: () => Promise.resolve(),
   checkReady: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };

@@ -55,6 +55,7 @@ describe('uploadByteBudget', () => {
     const broken: RateLimiter = {
       consume: () => Promise.reject(errors.unavailable('Redis is unavailable.')),
       reset: () => Promise.resolve(),
+      refund: () => Promise.resolve(),
       checkReady: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
