@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorRate, parseRssKiB, pickConcurrency, sampleProcess } from './process-sample.js';
+import { errorRate, leakVerdict, parseRssKiB, pickConcurrency, sampleProcess } from './process-sample.js';
 
 describe('parseRssKiB', () => {
   it('reads VmRSS from a real /proc status file', () => {
@@ -43,5 +43,23 @@ describe('pickConcurrency', () => {
 
   it('has no answer when every step is over budget or did nothing', () => {
     expect(pickConcurrency([{ concurrency: 2, requestsPerSecond: 0, requests: 0, errors: 0 }, { concurrency: 4, requestsPerSecond: 9, requests: 100, errors: 1 }])).toBeUndefined();
+  });
+});
+
+describe('leakVerdict', () => {
+  const at = (rssMiB: number, openFds: number) => ({ pid: 1, rssKiB: rssMiB * 1024, openFds });
+
+  it('calls a process flat that grew during warm-up and then held', () => {
+    const verdict = leakVerdict([at(60, 20), at(90, 30), at(95, 31), at(96, 31), at(97, 32)]);
+    expect(verdict).toMatchObject({ flat: true, rssGrowthKiB: 2 * 1024, fdGrowth: 1 });
+  });
+
+  it('calls steady growth in the second half a leak, of memory or of descriptors', () => {
+    expect(leakVerdict([at(60, 20), at(80, 20), at(100, 20), at(120, 20), at(140, 20)]).flat).toBe(false);
+    expect(leakVerdict([at(60, 20), at(60, 40), at(60, 60), at(60, 80), at(60, 100)])).toMatchObject({ flat: false, fdGrowth: 40 });
+  });
+
+  it('needs at least three samples', () => {
+    expect(() => leakVerdict([at(1, 1), at(1, 1)])).toThrow(/3 samples/);
   });
 });

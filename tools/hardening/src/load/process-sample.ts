@@ -43,3 +43,34 @@ export function pickConcurrency(steps: readonly RateStep[]): number | undefined 
   if (good.length === 0) return undefined;
   return good.reduce((best, step) => (step.requestsPerSecond > best.requestsPerSecond ? step : best)).concurrency;
 }
+
+/** Growth allowed over the second half of the sustained run before it counts as a leak. */
+export const FLAT_RSS_SLACK_KIB = 8 * 1024;
+export const FLAT_RSS_SLACK_RATIO = 0.1;
+export const FLAT_FD_SLACK = 8;
+
+/** Whether a process's memory and descriptors stayed flat over a run (samples in time order). */
+export interface LeakVerdict {
+  readonly start: ProcessSample;
+  readonly middle: ProcessSample;
+  readonly end: ProcessSample;
+  readonly rssGrowthKiB: number;
+  readonly fdGrowth: number;
+  readonly flat: boolean;
+}
+
+/**
+ * Judges the second half of a run: from the middle sample to the last. The first half holds the
+ * warm-up (JIT, pools, caches filling up to their bounds); a leak keeps growing after it. Flat
+ * means RSS grew by at most max(8 MiB, 10 % of the middle) and descriptors by at most 8.
+ */
+export function leakVerdict(samples: readonly ProcessSample[]): LeakVerdict {
+  const start = samples[0];
+  const end = samples.at(-1);
+  const middle = samples[Math.floor((samples.length - 1) / 2)];
+  if (start === undefined || end === undefined || middle === undefined || samples.length < 3) throw new Error('leakVerdict needs at least 3 samples');
+  const rssGrowthKiB = end.rssKiB - middle.rssKiB;
+  const fdGrowth = end.openFds - middle.openFds;
+  const flat = rssGrowthKiB <= Math.max(FLAT_RSS_SLACK_KIB, middle.rssKiB * FLAT_RSS_SLACK_RATIO) && fdGrowth <= FLAT_FD_SLACK;
+  return { start, middle, end, rssGrowthKiB, fdGrowth, flat };
+}
