@@ -40,9 +40,7 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.run(() => {
       const checked = checkRule(key, rule);
       const now = this.now();
-      this.sweepIfDue(now);
-      const entry = this.entries.get(key);
-      const state = entry !== undefined && now < entry.expiresAt ? entry.state : undefined;
+      const state = this.liveState(key, now);
       const { decision, next } = slidingWindowConsume(state, now, checked);
       if (next !== undefined) this.entries.set(key, { state: next, expiresAt: now + decision.resetMs });
       return decision;
@@ -53,9 +51,7 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.run(() => {
       const checked = checkRule(key, rule);
       const now = this.now();
-      this.sweepIfDue(now);
-      const entry = this.entries.get(key);
-      const state = entry !== undefined && now < entry.expiresAt ? entry.state : undefined;
+      const state = this.liveState(key, now);
       const refunded = slidingWindowRefund(state, now, checked);
       if (refunded === undefined) this.entries.delete(key);
       else this.entries.set(key, { state: refunded.next, expiresAt: now + refunded.resetMs });
@@ -76,6 +72,13 @@ export class MemoryRateLimiter implements RateLimiter {
     this.closed = true;
     this.entries.clear();
     return Promise.resolve();
+  }
+
+  /** The key's state if it still matters at `now` (after dropping expired keys when due). */
+  private liveState(key: string, now: number): WindowState | undefined {
+    this.sweepIfDue(now);
+    const entry = this.entries.get(key);
+    return entry !== undefined && now < entry.expiresAt ? entry.state : undefined;
   }
 
   private now(): number {

@@ -1,5 +1,26 @@
 import { RedisScript } from '@coffer/redis';
 
+/** Lua: `now` in whole milliseconds from ARGV[arg], or the Redis server's TIME when it is ''. */
+function luaNow(arg: number): string {
+  return `local now
+if ARGV[${arg}] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+else
+  now = tonumber(ARGV[${arg}])
+end`;
+}
+
+/** Lua: `sw`, `sc`, `sp` (window, current, previous) of the key's stored state; nil when there is none or it is unreadable. */
+const LUA_STORED_STATE = `local sw, sc, sp
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  sw, sc, sp = string.match(stored, '^(%S+) (%S+) (%S+)$')
+  sw = tonumber(sw)
+  sc = tonumber(sc)
+  sp = tonumber(sp)
+end`;
+
 /**
  * The sliding-window counter of sliding-window.ts in Lua, run atomically by Redis: concurrent
  * consumers (any number of gateway instances) are serialised on the key, so together they
@@ -15,31 +36,19 @@ export const consumeScript = new RedisScript(`
 local limit = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
-local now
-if ARGV[4] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(ARGV[4])
-end
+${luaNow(4)}
 local elapsed = now % windowMs
 local window = (now - elapsed) / windowMs
 local previous = 0
 local current = 0
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  local sw, sc, sp = string.match(stored, '^(%S+) (%S+) (%S+)$')
-  sw = tonumber(sw)
-  sc = tonumber(sc)
-  sp = tonumber(sp)
-  if sw and sc and sp then
-    if sw >= window then
-      window = sw
-      previous = sp
-      current = sc
-    elseif sw == window - 1 then
-      previous = sc
-    end
+${LUA_STORED_STATE}
+if sw and sc and sp then
+  if sw >= window then
+    window = sw
+    previous = sp
+    current = sc
+  elseif sw == window - 1 then
+    previous = sc
   end
 end
 local weight = (windowMs - elapsed) / windowMs
@@ -85,24 +94,11 @@ return {allowed and 1 or 0, remaining, retryAfter, reset}
 export const refundScript = new RedisScript(`
 local windowMs = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
-local stored = redis.call('GET', KEYS[1])
-if not stored then
-  return 0
-end
-local sw, sc, sp = string.match(stored, '^(%S+) (%S+) (%S+)$')
-sw = tonumber(sw)
-sc = tonumber(sc)
-sp = tonumber(sp)
+${LUA_STORED_STATE}
 if not (sw and sc and sp) then
   return 0
 end
-local now
-if ARGV[3] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(ARGV[3])
-end
+${luaNow(3)}
 local elapsed = now % windowMs
 local window = (now - elapsed) / windowMs
 local previous = 0
