@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiterFromUrl } from '@coffer/rate-limit';
 import { createSessionStoreFromUrl } from '@coffer/session-store';
 import { createTemporaryPostgresDatabase, loadEngineEndpoints, uniqueName, type TemporaryPostgresDatabase } from '@coffer/testing';
 import { invoke, startAuthHarness, type AuthHarness } from '../src/auth-service.fixture.js';
+import { AUTH_SCHEMA } from '../src/credentials/auth-migrations.js';
 import { KnexCredentialRepository } from '../src/credentials/credential-repository.js';
 
 /**
@@ -60,6 +62,28 @@ describe('auth on PostgreSQL and Redis', () => {
     await expect(invoke(h.auth.refresh, { refreshToken: second.tokens?.refreshToken ?? '', clientIp: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
     const sessions = await invoke(h.auth.listSessions, { userId });
     expect(sessions.sessions.map((session) => session.id)).not.toContain(first.sessionId);
+  });
+
+  it('stores refresh tokens only as their SHA-256 (hex): no column of any row holds the token itself', async () => {
+    const login = await invoke(h.auth.login, { email: 'race@example.com', password: 'tangerine-orbit-quarry-57', clientIp: '10.7.7.7', userAgent: 'at-rest' });
+    const rotated = await invoke(h.auth.refresh, { refreshToken: login.tokens?.refreshToken ?? '', clientIp: '' });
+    const issued = [login.tokens?.refreshToken ?? '', rotated.tokens?.refreshToken ?? ''];
+    expect(issued.every((token) => token.startsWith('crt_'))).toBe(true);
+    // Every column of every row, as PostgreSQL renders the whole row, in the token and family tables.
+    const dump = async (table: string): Promise<{ row: string; token_hash: string | null }[]> =>
+      (await h.db.knex.raw<{ rows: { row: string; token_hash: string | null }[] }>(`SELECT t::text AS row, to_jsonb(t) ->> 'token_hash' AS token_hash FROM ${AUTH_SCHEMA}.${table} t`)).rows;
+    const tokenRows = await dump('refresh_tokens');
+    const everything = [...tokenRows, ...(await dump('refresh_families'))].map((entry) => entry.row).join('\n');
+    expect(tokenRows.length).toBeGreaterThanOrEqual(2);
+    for (const token of issued) {
+      const secret = token.slice('crt_'.length);
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(Buffer.from(secret, 'base64url').toString('hex'));
+      // The stored key is SHA-256 of the whole token, lowercase hex (computed here, not by the code under test).
+      const sha256 = createHash('sha256').update(token, 'utf8').digest('hex');
+      expect(tokenRows.filter((entry) => entry.token_hash === sha256)).toHaveLength(1);
+    }
+    expect(tokenRows.every((entry) => /^[0-9a-f]{64}$/.test(entry.token_hash ?? ''))).toBe(true);
   });
 
   it('logout in Redis ends the session at once, and its refresh token with it', async () => {

@@ -27,9 +27,25 @@ export function ndjsonLine(row: AuditRow): string {
   return `${JSON.stringify(exportObject(row))}\n`;
 }
 
-/** An RFC 4180 field: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+/**
+ * Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula
+ * when they come first: `=`, `+`, `-`, `@`, TAB and CR (OWASP, "CSV Injection").
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * An RFC 4180 field: quoted when it holds a comma, quote, CR or LF; quotes doubled.
+ *
+ * Text that starts like a formula is neutralised first with a leading `'` (threat AUD-6: a user
+ * names a file `=HYPERLINK(…)` and the administrator who opens the export runs it). This applies
+ * to every string cell, not only the user-controlled columns, because no legitimate string column
+ * starts with one of those characters (ids, ISO timestamps, event types, hashes, `traceparent`
+ * and the `{`-led `data_json` never do). Numbers are written as numbers and are never prefixed,
+ * so `-2` passed as a number stays `-2`. The CSV is therefore a display format: a neutralised
+ * cell reads `'=…`; the exact stored values (for re-hashing the chain) are in the NDJSON export.
+ */
 export function csvField(value: string | number): string {
-  const text = String(value);
+  const text = typeof value === 'number' ? String(value) : FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
