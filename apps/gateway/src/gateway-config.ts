@@ -65,6 +65,8 @@ const gatewaySchema = z.object({
   COFFER_RATE_LIMIT_CREDENTIALS: configValues.positiveInt().default(10),
   COFFER_RATE_LIMIT_ANONYMOUS: configValues.positiveInt().default(120),
   COFFER_RATE_LIMIT_USER: configValues.positiveInt().default(600),
+  // Failed bearer authentications per window per client address (each a signature check).
+  COFFER_RATE_LIMIT_BAD_TOKENS: configValues.positiveInt().default(60),
   // Comma-separated browser origins allowed by CORS, e.g. https://app.example.com (none by default).
   COFFER_CORS_ORIGINS: z.string().default(''),
   // Set when clients reach the gateway over TLS (directly or through a proxy); 0 sends no HSTS.
@@ -112,6 +114,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     uploadByteLimit: Object.freeze({ limit: own.COFFER_RATE_LIMIT_UPLOAD_BYTES, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 }),
     rateLimits: Object.freeze({
       failMode: own.COFFER_RATE_LIMIT_FAIL_MODE,
+      badTokens: Object.freeze({ limit: own.COFFER_RATE_LIMIT_BAD_TOKENS, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 }),
       rules: Object.freeze({
         credentials: { limit: own.COFFER_RATE_LIMIT_CREDENTIALS, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 },
         anonymous: { limit: own.COFFER_RATE_LIMIT_ANONYMOUS, windowMs: own.COFFER_RATE_LIMIT_WINDOW_S * 1000 },

@@ -46,6 +46,7 @@ function filesSuite(target: PlatformTarget): void {
         // Every request comes from 127.0.0.1: raise the per-address and per-user limits.
         COFFER_RATE_LIMIT_CREDENTIALS: '10000',
         COFFER_RATE_LIMIT_ANONYMOUS: '10000',
+        COFFER_RATE_LIMIT_BAD_TOKENS: '10000',
         COFFER_RATE_LIMIT_USER: '100000',
         COFFER_SIGNUPS_PER_ADDRESS: '1000',
         COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',

@@ -49,6 +49,7 @@ describe('identity through the REST API', () => {
         // Every request comes from 127.0.0.1 here: raise the per-address limits (tested on their own elsewhere).
         COFFER_RATE_LIMIT_CREDENTIALS: '1000',
         COFFER_RATE_LIMIT_ANONYMOUS: '1000',
+        COFFER_RATE_LIMIT_BAD_TOKENS: '1000',
         COFFER_SIGNUPS_PER_ADDRESS: '1000',
         COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',
         COFFER_ADMIN_EMAILS: 'admin@example.com',

@@ -206,6 +206,7 @@ describe('one trace follows an upload from the gateway to the audit insert and t
         // 127.0.0.1 earlier in the run count against the per-address limits.
         COFFER_RATE_LIMIT_CREDENTIALS: '10000',
         COFFER_RATE_LIMIT_ANONYMOUS: '10000',
+        COFFER_RATE_LIMIT_BAD_TOKENS: '10000',
         COFFER_RATE_LIMIT_USER: '100000',
         COFFER_SIGNUPS_PER_ADDRESS: '1000',
         COFFER_LOGIN_ATTEMPTS_PER_ADDRESS: '1000',

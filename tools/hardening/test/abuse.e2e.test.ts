@@ -27,6 +27,7 @@ const settings: Record<string, string> = {
   COFFER_RATE_LIMIT_WINDOW_S: '900',
   COFFER_RATE_LIMIT_CREDENTIALS: String(CREDENTIALS_PER_ADDRESS),
   COFFER_RATE_LIMIT_ANONYMOUS: '1000',
+  COFFER_RATE_LIMIT_BAD_TOKENS: '1000',
   COFFER_RATE_LIMIT_USER: String(USER_REQUESTS_PER_WINDOW),
   // The gateway's credentials limit is the bound under test for logins, not auth's own.
   // (auth's per-account throttle, 5 by default, stops a parallel flood even sooner: docs/security/abuse.md).

@@ -98,6 +98,16 @@ describe('AccessTokenAuthenticator', () => {
     expect(jwks.calls).toBe(2);
   });
 
+  it('knows a token as verified only after it passed a signature check, and only until it expires', async () => {
+    const token = await issue(key);
+    expect(authenticator.isVerified(`Bearer ${token}`)).toBe(false);
+    await authenticator.authenticate(`Bearer ${token}`);
+    expect(authenticator.isVerified(`Bearer ${token}`)).toBe(true);
+    expect([undefined, '', 'Basic dXNlcjpwYXNz', token].map((header) => authenticator.isVerified(header))).toEqual([false, false, false, false]);
+    now += 600_000 + settings.clockToleranceSeconds * 1000;
+    expect(authenticator.isVerified(`Bearer ${token}`)).toBe(false);
+  });
+
   it('keeps a verified token only until it expires', async () => {
     const token = await issue(key);
     await authenticator.authenticate(`Bearer ${token}`);

@@ -62,6 +62,17 @@ export class AccessTokenAuthenticator {
     return { userId: claims.sub, sessionId: claims.sid, admin: claims.admin, tokenExpiresAt: claims.exp };
   }
 
+  /**
+   * Whether the header carries a bearer token this gateway has already verified and that has not
+   * expired: authenticating it needs no signature check (the session is still checked). Never
+   * throws; a missing or malformed header is simply not verified.
+   */
+  isVerified(authorization: string | undefined): boolean {
+    const token = bearerTokenOrUndefined(authorization);
+    const cached = token === undefined ? undefined : this.verified.get(token);
+    return cached !== undefined && cached.exp + this.settings.clockToleranceSeconds > this.now() / 1000;
+  }
+
   /** Forgets a session's cached answer at once (this gateway logged it out). */
   forgetSession(sessionId: string): void {
     this.sessionChecks.delete(sessionId);
@@ -133,10 +144,14 @@ export class AccessTokenAuthenticator {
   }
 }
 
+function bearerTokenOrUndefined(authorization: string | undefined): string | undefined {
+  return /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '')?.[1];
+}
+
 function bearerToken(authorization: string | undefined): string {
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
-  if (!match?.[1]) throw errors.unauthenticated('A bearer access token is required.');
-  return match[1];
+  const token = bearerTokenOrUndefined(authorization);
+  if (token === undefined) throw errors.unauthenticated('A bearer access token is required.');
+  return token;
 }
 
 function isUnknownKey(error: unknown): boolean {

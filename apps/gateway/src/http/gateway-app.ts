@@ -1,11 +1,11 @@
 import express, { type Express, type Request, type Response } from 'express';
-import { AppError, currentRequestContext, type HttpServerMetrics, type Logger, type Tracing } from '@coffer/platform';
+import { AppError, currentRequestContext, isAppError, type HttpServerMetrics, type Logger, type Tracing } from '@coffer/platform';
 import type { AuthenticatedCaller } from '../auth/access-token-authenticator.js';
 import { restOperations, type RestOperation } from '@coffer/contracts';
 import { expressPath, type OperationHandlers } from './operation.js';
 import { problemErrorHandler, sendProblem } from './problem-response.js';
 import { requestValidator } from './request-validation.js';
-import { rateLimiting, type GatewayRateLimitMetrics, type RateLimitPolicy } from './rate-limiting.js';
+import { badTokenBudget, DEFAULT_BAD_TOKEN_RULE, rateLimiting, type GatewayRateLimitMetrics, type RateLimitPolicy } from './rate-limiting.js';
 import type { RateLimiter } from '@coffer/rate-limit';
 import { requestTelemetry } from './request-telemetry.js';
 import { cors, securityHeaders } from './edge-headers.js';
@@ -18,8 +18,12 @@ export interface GatewayAppDeps {
   tracing: Tracing;
   httpMetrics: HttpServerMetrics;
   handlers: OperationHandlers;
-  /** Authenticates callers of every operation that is not public in the contract. */
-  authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> };
+  /**
+   * Authenticates callers of every operation that is not public in the contract. `isVerified`
+   * (the verified-token cache) lets a token already verified past the budget of failed
+   * authentications; without it every presented token is looked up in that budget first.
+   */
+  authenticator: { authenticate(authorization: string | undefined): Promise<AuthenticatedCaller>; isVerified?(authorization: string | undefined): boolean };
   rateLimits: { limiter: RateLimiter; policy: RateLimitPolicy; metrics: GatewayRateLimitMetrics };
   /** Idempotency-Key on the operations whose contract has the parameter (docs/adr/0020-idempotency-keys.md). */
   idempotency: IdempotencySettings;
@@ -49,9 +53,27 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.get('/openapi.json', serveOpenApiJson);
   app.get('/docs', apiDocsPage());
 
+  // Failed bearer authentications cost a signature check each: they have a per-address budget
+  // (EXT-20). A missing Authorization header costs nothing and is not counted.
+  const badTokens = badTokenBudget({
+    limiter: deps.rateLimits.limiter,
+    rule: deps.rateLimits.policy.badTokens ?? DEFAULT_BAD_TOKEN_RULE,
+    failMode: deps.rateLimits.policy.failMode,
+    metrics: deps.rateLimits.metrics,
+    logger: deps.logger,
+  });
   // Deny by default: every operation not marked public in the contract needs a caller.
   const authenticate = async (req: Request, res: Response, next: (error?: unknown) => void) => {
-    const caller = await deps.authenticator.authenticate(req.header('authorization'));
+    const authorization = req.header('authorization');
+    const presented = authorization !== undefined && authorization !== '';
+    if (presented && deps.authenticator.isVerified?.(authorization) !== true) await badTokens.admit(req.ip, res);
+    let caller: AuthenticatedCaller;
+    try {
+      caller = await deps.authenticator.authenticate(authorization);
+    } catch (error) {
+      if (presented && isAppError(error) && error.code === 'unauthenticated') await badTokens.charge(req.ip);
+      throw error;
+    }
     res.locals['caller'] = caller;
     const context = currentRequestContext();
     if (context) context.userId = caller.userId;

@@ -17,7 +17,15 @@ export interface RateLimitPolicy {
    * (availability first; auth's own login throttling still applies), `closed` answers 503.
    */
   failMode: 'open' | 'closed';
+  /**
+   * Failed bearer authentications per client address (COFFER_RATE_LIMIT_BAD_TOKENS per
+   * COFFER_RATE_LIMIT_WINDOW_S); see {@link badTokenBudget}. Default {@link DEFAULT_BAD_TOKEN_RULE}.
+   */
+  badTokens?: RateLimitRule;
 }
+
+/** Failed bearer authentications allowed per client address: 60 a minute. */
+export const DEFAULT_BAD_TOKEN_RULE: RateLimitRule = Object.freeze({ limit: 60, windowMs: 60_000 });
 
 const CREDENTIAL_OPERATIONS: ReadonlySet<OperationId> = new Set<OperationId>(['signUp', 'login', 'refreshTokens', 'changePassword']);
 
@@ -128,5 +136,71 @@ export function uploadByteBudget(
     seen += bytes;
     // Bytes beyond the declared size (or all, when none was declared) are charged in steps.
     if (seen - charged >= UPLOAD_BYTE_CHARGE_STEP) await charge(seen - charged);
+  };
+}
+
+/** The gate {@link badTokenBudget} puts around bearer authentication. */
+export interface BadTokenBudget {
+  /**
+   * Before a token that is not already verified is checked: refuses with 429 (`rate_limited`,
+   * Retry-After, RateLimit headers of the `bad_tokens` class) when the address has no failed
+   * authentications left. Consumes nothing: it looks (`cost: 0`), and only when that shows the
+   * budget spent asks when a unit is free again (a denied call).
+   */
+  admit(address: string | undefined, res: Response): Promise<void>;
+  /** After a failed authentication: charges the address one unit. Never throws. */
+  charge(address: string | undefined): Promise<void>;
+}
+
+/**
+ * The per-address budget of **failed** bearer authentications (threat EXT-20): a signature
+ * check costs ~140 µs, so a flood of bad tokens must not be free. Valid tokens never consume it;
+ * an address that has spent it gets 429 for tokens this gateway has not verified yet, without a
+ * signature check, while tokens it already verified (cached) still pass. Keys
+ * `gw:bad-tokens:<sha256(address)>`. A store that does not answer applies the fail mode before
+ * the check (`closed`: 503); a charge the store cannot take is counted and logged, and the 401
+ * stands.
+ */
+export function badTokenBudget(deps: { limiter: RateLimiter; rule: RateLimitRule; failMode: 'open' | 'closed'; metrics: GatewayRateLimitMetrics; logger: Logger }): BadTokenBudget {
+  const keyOf = (address: string | undefined) => limitKey('bad-tokens', address ?? 'unknown');
+  const storeDown = (error: unknown, when: string) => {
+    if (!isAppError(error) || error.code !== 'unavailable') throw error;
+    deps.metrics.storeErrors.inc({ fail_mode: deps.failMode });
+    deps.logger.warn({ fail_mode: deps.failMode, err: error.cause ?? error }, `rate limit store unavailable (bad tokens, ${when})`);
+  };
+  return {
+    async admit(address, res) {
+      const key = keyOf(address);
+      let refusal;
+      try {
+        // A look (cost 0) consumes nothing and is always "allowed"; only `remaining` tells.
+        if ((await deps.limiter.consume(key, { ...deps.rule, cost: 0 })).remaining >= 1) return;
+        // Spent: a one-unit call is denied (consuming nothing) and says when a unit is free again.
+        refusal = await deps.limiter.consume(key, deps.rule);
+        if (refusal.allowed) {
+          // A unit came free between the two calls: give it back, the failure (if any) is charged later.
+          await deps.limiter.refund(key, deps.rule);
+          return;
+        }
+      } catch (error) {
+        storeDown(error, 'admit');
+        if (deps.failMode === 'closed') throw new AppError('unavailable', { detail: 'Rate limits cannot be checked right now; try again shortly.', retryAfterSeconds: 1 });
+        return;
+      }
+      res.setHeader('ratelimit-policy', `"bad_tokens";q=${deps.rule.limit};w=${Math.ceil(deps.rule.windowMs / 1000)}`);
+      res.setHeader('ratelimit', `"bad_tokens";r=0;t=${Math.ceil(refusal.resetMs / 1000)}`);
+      deps.metrics.limited.inc({ class: 'bad_tokens' });
+      throw new AppError('rate_limited', {
+        detail: 'Too many failed authentications from this address; slow down.',
+        retryAfterSeconds: Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)),
+      });
+    },
+    async charge(address) {
+      try {
+        await deps.limiter.consume(keyOf(address), deps.rule);
+      } catch (error) {
+        storeDown(error, 'charge');
+      }
+    },
   };
 }
