@@ -66,11 +66,12 @@ export async function runFaultInjection(options: FaultInjectionOptions): Promise
       const result = await runFault(environment, target, fault.signal, timing);
       results.push(result);
       options.onResult?.(result);
+      // After every fault, so a run stopped half-way keeps what it found.
+      if (options.reportFile !== undefined) writeFileSync(options.reportFile, renderFaultReport(results, { startedAt, timing, matrix: faults === FULL_MATRIX ? `full matrix, ${results.length} of ${faults.length} faults done` : `${results.length} of ${faults.length} faults` }));
     }
   } finally {
     await environment.tearDown();
   }
-  if (options.reportFile !== undefined) writeFileSync(options.reportFile, renderFaultReport(results, { startedAt, timing, matrix: faults === FULL_MATRIX ? 'full matrix' : `${faults.length} faults` }));
   return results;
 }
 
@@ -78,8 +79,8 @@ export async function runFaultInjection(options: FaultInjectionOptions): Promise
 export function renderFaultReport(results: readonly FaultResult[], meta: { startedAt: Date; timing: FaultTiming; matrix: string }): string {
   const failures = results.filter((r) => !r.clean);
   const details = results
-    .filter((r) => !r.clean || r.reconciliation.examples.length > 0 || r.unexpected.examples.length > 0 || r.webhookEvidence.length > 0 || r.errorsAfterRecovery.length > 0)
-    .map((r) => [`### ${r.signal} ${r.target}`, '', ...(r.error ? [`- error: ${r.error}`] : []), ...r.reconciliation.examples.map((e) => `- ${e}`), ...r.webhookEvidence.map((e) => `- lost webhook: ${e}`), ...r.errorsAfterRecovery.map((e) => `- error after recovery: ${e}`), ...r.drainEvidence.map((e) => `- backlog when the drain timed out: ${e}`), ...r.unexpected.examples.map((e) => `- unexpected answer: ${e.kind} ${e.status}${e.retryAfter ? ' (Retry-After)' : ''}${e.problem ? ' problem+json' : ''}${e.leak ? ' LEAKS A STACK TRACE' : ''}`), ...(r.serviceExits.length > 0 ? [`- service exits: ${r.serviceExits.join(', ')}`] : [])].join('\n'));
+    .filter((r) => !r.clean || r.serviceErrors.length > 0 || r.reconciliation.examples.length > 0 || r.unexpected.examples.length > 0 || r.webhookEvidence.length > 0 || r.errorsAfterRecovery.length > 0)
+    .map((r) => [`### ${r.signal} ${r.target}`, '', ...(r.error ? [`- error: ${r.error}`] : []), ...r.reconciliation.examples.map((e) => `- ${e}`), ...r.webhookEvidence.map((e) => `- lost webhook: ${e}`), ...r.errorsAfterRecovery.map((e) => `- error after recovery: ${e}`), ...r.drainEvidence.map((e) => `- backlog when the drain timed out: ${e}`), ...r.unexpected.examples.map((e) => `- unexpected answer: ${e.kind} ${e.status}${e.retryAfter ? ' (Retry-After)' : ''}${e.problem ? ' problem+json' : ''}${e.leak ? ' LEAKS A STACK TRACE' : ''}`), ...(r.serviceExits.length > 0 ? [`- service exits: ${r.serviceExits.join(', ')}`] : []), ...r.serviceErrors.map((e) => `- logged: ${e}`)].join('\n'));
   return [
     '# Fault injection results',
     '',

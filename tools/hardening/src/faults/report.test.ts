@@ -17,6 +17,7 @@ const result = (overrides: Partial<FaultResult> = {}): FaultResult => ({
   errorsAfterRecovery: [],
   drainEvidence: [],
   serviceExits: [],
+  serviceErrors: [],
   error: undefined,
   clean: true,
   ...overrides,

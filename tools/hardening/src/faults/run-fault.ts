@@ -39,6 +39,8 @@ export interface FaultResult {
   readonly webhookEvidence: readonly string[];
   /** Downloads during the load that answered 200 with other bytes than were uploaded. */
   readonly midRunBadDigests: number;
+  /** Per service, the error lines it logged during this fault (the first 3, with the count). */
+  readonly serviceErrors: readonly string[];
   readonly error: string | undefined;
   readonly clean: boolean;
 }
@@ -79,6 +81,7 @@ async function backlogMetrics(environment: HarnessEnvironment): Promise<string[]
 export async function runFault(environment: HarnessEnvironment, target: FaultTarget, signal: FaultSignal, timing: FaultTiming): Promise<FaultResult> {
   const base = environment.identity.baseUrl;
   const exitsBefore = environment.exits.length;
+  const errorLinesBefore = new Map([...environment.errorLines].map(([service, lines]) => [service, lines.length]));
   const record = emptyWorkloadRecord();
   const hooksBefore = environment.sink.hits.length;
   const start = Date.now();
@@ -187,6 +190,10 @@ export async function runFault(environment: HarnessEnvironment, target: FaultTar
     drainEvidence,
     errorsAfterRecovery: [...errorsAfter.entries()].map(([text, n]) => `${n}× ${text}`),
     webhookEvidence,
+    serviceErrors: [...environment.errorLines].flatMap(([service, lines]) => {
+      const fresh = lines.slice(errorLinesBefore.get(service) ?? 0);
+      return fresh.length === 0 ? [] : [`${service}: ${fresh.length} error line(s), first: ${fresh.slice(0, 3).join(' | ')}`];
+    }),
     serviceExits: environment.exits.slice(exitsBefore).map((exit) => `${exit.service} (${exit.signal ?? 'exit'})`),
     error,
     clean: error === undefined && healthyAfterMs !== undefined && mid === 0 && isClean(reconciliation) && unexpected.serverErrors + unexpected.leaks === 0,
