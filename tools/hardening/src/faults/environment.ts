@@ -69,8 +69,10 @@ export async function setUpEnvironment(options: EnvironmentOptions): Promise<Har
       COFFER_WEBHOOK_RETRY_SCHEDULE: RETRY_SCHEDULE,
       COFFER_WEBHOOK_TIMEOUT_MS: '2000',
       COFFER_SIGNUPS_PER_ADDRESS: '1000',
-      // The workload signs in over and over as one account (logins are part of the mix).
+      // The workload signs in over and over as one account (logins are part of the mix): no
+      // lockout, and no eviction of the sessions whose tokens the other workers still use.
       COFFER_LOGIN_FAILURES_PER_ACCOUNT: '1000000',
+      COFFER_MAX_SESSIONS_PER_USER: '10000',
       COFFER_QUOTA_MAX_FILES: '1000000',
       COFFER_ACCESS_TOKEN_TTL_S: '3600',
       ...options.env,
