@@ -13,6 +13,7 @@ export const GLOBAL_OPTION_SPECS = {
   debug: { type: 'boolean' },
   profile: { type: 'string' },
   server: { type: 'string' },
+  'insecure-http': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;
@@ -23,6 +24,8 @@ export interface GlobalOptions {
   readonly debug: boolean;
   readonly profile: string | undefined;
   readonly server: string | undefined;
+  /** `--insecure-http`: allow `http://` to a host that is not loopback (credentials in clear). */
+  readonly insecureHttp: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -67,6 +70,7 @@ export function parseCommandLine(argv: readonly string[], commandOptions: Option
     debug: values['debug'] === true,
     profile: typeof values['profile'] === 'string' ? values['profile'] : undefined,
     server: typeof values['server'] === 'string' ? values['server'] : undefined,
+    insecureHttp: values['insecure-http'] === true,
     help: values['help'] === true,
     version: values['version'] === true,
   };

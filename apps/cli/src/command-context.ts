@@ -1,7 +1,8 @@
 import type { CofferClient } from '@coffer/sdk';
 import type { GlobalOptions } from './cli-args.js';
-import { notSignedInError, usageError } from './cli-error.js';
+import { CliError, notSignedInError, usageError } from './cli-error.js';
 import { isValidProfileName, type Profile, type ProfileStore } from './config/profile-store.js';
+import { EXIT_CODES } from './exit-codes.js';
 import type { TerminalIo } from './terminal/terminal-io.js';
 
 /** The server a profile talks to when none is configured: the local development platform (`make dev`). */
@@ -63,6 +64,9 @@ export function createCommandContext(deps: CommandContextDependencies): CommandC
     });
   };
   const userAgent = `coffer-cli/${deps.version} node/${process.versions.node}`;
+  const allowInsecureHttp = global.insecureHttp || io.env['COFFER_ALLOW_INSECURE_HTTP'] === '1';
+  // Checked when a client is built: every request of a client may carry a password or a token.
+  const checkTransport = () => assertSafeTransport(server, allowInsecureHttp);
 
   return {
     global,
@@ -75,12 +79,16 @@ export function createCommandContext(deps: CommandContextDependencies): CommandC
     signal: deps.signal,
     now: deps.now,
     signedInClient: () => {
+      checkTransport();
       // Tokens belong to the server that issued them: --server elsewhere means signed out there.
       const tokens = profile?.tokens;
       if (tokens === undefined || profile === undefined || normalizeServerUrl(profile.server) !== server) throw notSignedInError(profileName);
       return deps.createClient({ baseUrl: server, tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }, onTokens: persistTokens, userAgent });
     },
-    anonymousClient: () => deps.createClient({ baseUrl: server, onTokens: persistTokens, userAgent }),
+    anonymousClient: () => {
+      checkTransport();
+      return deps.createClient({ baseUrl: server, onTokens: persistTokens, userAgent });
+    },
   };
 }
 
@@ -95,4 +103,26 @@ export function normalizeServerUrl(text: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`invalid server URL "${text}" (expected http:// or https://)`);
   if (url.search !== '' || url.hash !== '') throw usageError(`the server URL must not have a query or fragment: "${text}"`);
   return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Refuses plain `http://` to a host that is not loopback (threat CLI-3): passwords, access and
+ * refresh tokens would cross the network in clear. Loopback is `localhost`, `127.0.0.0/8` and
+ * `::1` (as the URL parser normalises them, so `http://2130706433` is 127.0.0.1 too). `allowInsecure`
+ * is the explicit opt-in: `--insecure-http` or `COFFER_ALLOW_INSECURE_HTTP=1`.
+ */
+export function assertSafeTransport(server: string, allowInsecure: boolean): void {
+  const url = new URL(server);
+  if (url.protocol !== 'http:' || allowInsecure || isLoopbackHost(url.hostname)) return;
+  throw new CliError(
+    `refusing to talk to ${url.origin} over plain http: passwords and tokens would cross the network in clear. ` +
+      'Use https://, or pass --insecure-http (or set COFFER_ALLOW_INSECURE_HTTP=1) to accept that risk',
+    EXIT_CODES.usage,
+    'insecure_http',
+  );
+}
+
+/** `localhost`, an IPv4 address in 127.0.0.0/8 or `[::1]`, as `URL.hostname` spells them. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

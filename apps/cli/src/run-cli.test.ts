@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -129,21 +129,34 @@ describe('runCli', () => {
 
   it('signs in with the password from stdin, saves the profile, and signs out', async () => {
     expect((await run(['login', 'ada@example.com', '--password-stdin'], 'wrong password\n')).code).toBe(3);
-    const login = await run(['login', 'ada@example.com', '--password-stdin', '--server', 'http://coffer.test:8080/', '--json'], 'correct horse battery\n');
+    const login = await run(['login', 'ada@example.com', '--password-stdin', '--server', 'https://coffer.test:8080/', '--json'], 'correct horse battery\n');
     expect(login.code).toBe(0);
-    expect(JSON.parse(login.stdout)).toMatchObject({ profile: 'default', server: 'http://coffer.test:8080', user: { email: 'ada@example.com' } });
+    expect(JSON.parse(login.stdout)).toMatchObject({ profile: 'default', server: 'https://coffer.test:8080', user: { email: 'ada@example.com' } });
     const config = JSON.parse(readFileSync(join(root, 'config', 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ currentProfile: 'default', profiles: { default: { server: 'http://coffer.test:8080', email: 'ada@example.com', userId: USER.id, tokens: { accessToken: 'access', refreshToken: 'refresh' } } } });
+    expect(config).toMatchObject({ currentProfile: 'default', profiles: { default: { server: 'https://coffer.test:8080', email: 'ada@example.com', userId: USER.id, tokens: { accessToken: 'access', refreshToken: 'refresh' } } } });
 
     expect((await run(['whoami'])).stdout).toContain('ada@example.com');
     // Tokens belong to the server that issued them.
-    expect((await run(['whoami', '--server', 'http://elsewhere.test'])).code).toBe(3);
+    expect((await run(['whoami', '--server', 'https://elsewhere.test'])).code).toBe(3);
     const profiles = await run(['profiles', 'ls', '--json']);
     expect(profiles.stdout).not.toContain('access');
 
     expect((await run(['logout'])).code).toBe(0);
     expect((await run(['whoami'])).code).toBe(3);
     expect((await run(['logout'])).code).toBe(0);
+  });
+
+  it('refuses to send a password to a remote http:// server (exit 2, nothing saved) unless --insecure-http is given', async () => {
+    const refused = await run(['login', 'ada@example.com', '--password-stdin', '--server', 'http://coffer.test:8080'], 'correct horse battery\n');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing to talk to http://coffer.test:8080 over plain http');
+    expect(refused.stderr).toContain('--insecure-http');
+    expect(existsSync(join(root, 'config', 'config.json'))).toBe(false);
+
+    const allowed = await run(['login', 'ada@example.com', '--password-stdin', '--server', 'http://coffer.test:8080', '--insecure-http'], 'correct horse battery\n');
+    expect(allowed.code).toBe(0);
+    expect((await run(['whoami', '--insecure-http'])).stdout).toContain('ada@example.com');
+    expect((await run(['whoami'])).code).toBe(2);
   });
 
   it('put skips files whose SHA-256 is already stored under the same folder and name', async () => {

@@ -1,4 +1,4 @@
-import { AppError } from '@coffer/platform';
+import { AppError, type Logger } from '@coffer/platform';
 import { MemorySessionStore, type Clock } from './memory-session-store.js';
 import { createRedisClient, type RedisConnectionOptions } from '@coffer/redis';
 import { RedisSessionStore } from './redis-session-store.js';
@@ -12,6 +12,8 @@ export interface SessionStoreFromUrlOptions extends RedisConnectionOptions {
   readonly maxSessionsPerUser?: number;
   /** `memory://` only (Redis uses its server clock). Default `Date.now`. */
   readonly clock?: Clock;
+  /** Redis only: where the warning goes when the eviction policy cannot be checked (see {@link RedisSessionStore.checkReady}). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createSessionStoreFromUrl(url: string, options: SessionStoreFrom
       client: createRedisClient(url, options),
       ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
       ...(options.maxSessionsPerUser === undefined ? {} : { maxSessionsPerUser: options.maxSessionsPerUser }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
   }
   throw new AppError('invalid_argument', {

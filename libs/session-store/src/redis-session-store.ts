@@ -1,4 +1,4 @@
-import { AppError } from '@coffer/platform';
+import { AppError, type Logger } from '@coffer/platform';
 import type { Redis } from 'ioredis';
 import { GuardedRedisClient } from '@coffer/redis';
 import {
@@ -32,7 +32,15 @@ export interface RedisSessionStoreOptions {
   readonly keyPrefix?: string;
   /** Live sessions per user before the oldest is evicted. Default 100. */
   readonly maxSessionsPerUser?: number;
+  /**
+   * Where the one warning goes when Redis refuses `CONFIG GET` (so the eviction policy cannot
+   * be checked). Default: `process.emitWarning`.
+   */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
+
+/** The only `maxmemory-policy` under which Redis never drops a session or an index key. */
+const REQUIRED_EVICTION_POLICY = 'noeviction';
 
 const UNAVAILABLE_DETAIL = 'The session store is unavailable.';
 
@@ -46,12 +54,16 @@ export class RedisSessionStore implements SessionStore {
   private readonly redis: GuardedRedisClient;
   private readonly keyPrefix: string;
   private readonly maxPerUser: number;
+  private readonly logger: Pick<Logger, 'warn'> | undefined;
+  /** Set once the eviction policy was found to be `noeviction`, or could not be read (warned once). */
+  private evictionPolicySettled = false;
 
   constructor(options: RedisSessionStoreOptions) {
     this.client = options.client;
     this.redis = new GuardedRedisClient(options.client, UNAVAILABLE_DETAIL, closedStoreError);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_SESSION_KEY_PREFIX;
     this.maxPerUser = maxSessionsPerUser(options.maxSessionsPerUser);
+    this.logger = options.logger;
   }
 
   create(session: NewSession, timeouts: SessionTimeouts): Promise<CreatedSession> {
@@ -141,12 +153,53 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * Ready when Redis answers and its `maxmemory-policy` is `noeviction`: any other policy may
+   * silently drop sessions or index entries under memory pressure (a revoke-all would then miss
+   * sessions), so the store refuses to be ready with `unavailable` naming the policy. The policy
+   * is read with `CONFIG GET` until it is found to be `noeviction`, then not again. A server that
+   * refuses `CONFIG` (renamed command, ACL, managed service) cannot be checked: one warning is
+   * logged and readiness does not depend on it.
+   */
   checkReady(): Promise<void> {
-    return this.redis.checkReady();
+    return this.run(async () => {
+      await this.client.ping();
+      if (!this.evictionPolicySettled) await this.checkEvictionPolicy();
+    });
   }
 
   close(): Promise<void> {
     return this.redis.close();
+  }
+
+  private async checkEvictionPolicy(): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await this.client.config('GET', 'maxmemory-policy');
+    } catch (error) {
+      // A refused command is a server reply; connection trouble and transient replies still fail readiness.
+      if (!(error instanceof Error && error.name === 'ReplyError' && /^(ERR|NOPERM)\b/.test(error.message))) throw error;
+      this.cannotCheckEvictionPolicy(`Redis refused CONFIG GET maxmemory-policy (${error.message})`);
+      return;
+    }
+    const policy = Array.isArray(reply) ? (reply as unknown[])[1] : undefined;
+    if (typeof policy !== 'string') {
+      this.cannotCheckEvictionPolicy('Redis gave no value for CONFIG GET maxmemory-policy');
+      return;
+    }
+    if (policy !== REQUIRED_EVICTION_POLICY) {
+      throw new AppError('unavailable', {
+        detail: `The session store's Redis has maxmemory-policy ${policy}; it must be ${REQUIRED_EVICTION_POLICY} (an evicting policy may drop sessions).`,
+      });
+    }
+    this.evictionPolicySettled = true;
+  }
+
+  private cannotCheckEvictionPolicy(reason: string): void {
+    this.evictionPolicySettled = true;
+    const message = `${reason}: cannot check that it is ${REQUIRED_EVICTION_POLICY}; make sure it is, or sessions may be evicted under memory pressure`;
+    if (this.logger === undefined) process.emitWarning(message, { code: 'COFFER_SESSION_STORE_EVICTION_UNCHECKED' });
+    else this.logger.warn({ check: 'maxmemory-policy' }, message);
   }
 
   private run<T>(action: () => Promise<T>): Promise<T> {

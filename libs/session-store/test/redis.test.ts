@@ -27,6 +27,13 @@ function openStore(options: { maxSessionsPerUser?: number; keyPrefix?: string } 
 
 const keysUnder = (prefix: string): Promise<string[]> => redisKeysUnder(admin, prefix);
 
+async function readEvictionPolicy(): Promise<string> {
+  const reply = (await admin.config('GET', 'maxmemory-policy')) as unknown[];
+  const policy = reply[1];
+  if (typeof policy !== 'string') throw new Error('no maxmemory-policy in the CONFIG GET reply');
+  return policy;
+}
+
 beforeAll(async () => {
   await requireEngine('redis', async () => admin.ping(), { endpoints });
 });
@@ -142,6 +149,45 @@ describe('RedisSessionStore on real Redis: layout and TTLs', () => {
     await expect(store.checkReady()).resolves.toBeUndefined();
     await store.close();
     expect(client.status).toBe('end');
+  });
+
+  it('refuses to be ready while Redis may evict keys (maxmemory-policy not noeviction), naming the policy', async () => {
+    // This Redis is shared with other suites: change the policy for as short a time as possible
+    // and always put the original back.
+    const original = await readEvictionPolicy();
+    expect(original).toBe('noeviction'); // what tools/engines/redis.sh runs (the Redis default)
+    const store = openStore({ keyPrefix: `${runPrefix}eviction:` });
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const refused = await store.checkReady().catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(AppError);
+      expect(refused).toMatchObject({ code: 'unavailable' });
+      expect((refused as AppError).detail).toContain('maxmemory-policy allkeys-lru');
+      expect((refused as AppError).detail).toContain('noeviction');
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', original);
+    }
+    await expect(store.checkReady()).resolves.toBeUndefined();
+  });
+
+  it('stays ready and warns once when Redis refuses CONFIG GET (renamed command, ACL, managed service)', async () => {
+    const client = createRedisClient(endpoints.redis.url);
+    let configCalls = 0;
+    // As a server with CONFIG renamed away answers; everything else is the real Redis.
+    client.config = (() => {
+      configCalls += 1;
+      const refused = new Error("ERR unknown command 'CONFIG', with args beginning with: 'GET' 'maxmemory-policy'");
+      refused.name = 'ReplyError';
+      return Promise.reject(refused);
+    }) as unknown as Redis['config'];
+    const warnings: string[] = [];
+    const store = new RedisSessionStore({ client, keyPrefix: `${runPrefix}no-config:`, logger: { warn: (_fields: unknown, message?: string) => warnings.push(message ?? '') } as never });
+    opened.push(store);
+    await expect(store.checkReady()).resolves.toBeUndefined();
+    await expect(store.checkReady()).resolves.toBeUndefined();
+    expect(configCalls).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('maxmemory-policy');
   });
 
   it('fails fast while Redis is unreachable and recovers on its own when it returns', async () => {

@@ -45,12 +45,35 @@ export const getCommand: CommandSpec = {
 
 /** The destination file: the operand, inside it when it is a directory, or the file name here. */
 async function destinationPath(operand: string | undefined, fileName: string): Promise<string> {
-  // The server's name has no `/` or `\`, but never let it climb out of the target directory.
-  const safeName = fileName.replace(/[/\\]/g, '_');
-  if (operand === undefined) return resolve(safeName);
+  if (operand === undefined) return resolve(localFileName(fileName));
   const info = await stat(operand).catch(() => undefined);
-  if (info?.isDirectory() || operand.endsWith('/')) return resolve(join(operand, safeName));
+  if (info?.isDirectory() || operand.endsWith('/')) return resolve(join(operand, localFileName(fileName)));
+  // The user named the file: the server's name plays no part.
   return resolve(operand);
+}
+
+/**
+ * The local name for a name the server chose, so that it can never leave the target directory
+ * (threat CLI-4): `/` and `\` (a path on POSIX or Windows) and control characters (NUL, C0,
+ * DEL, C1: they break file systems and terminals) become `_`; a name that would still mean the
+ * directory itself or its parent (empty, `.`, `..`) is refused, the user names the file instead.
+ * The server validates names already; this does not rely on it.
+ */
+export function localFileName(serverName: string): string {
+  let safe = '';
+  for (const character of serverName) {
+    const code = character.codePointAt(0) ?? 0;
+    const unsafe = character === '/' || character === '\\' || code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    safe += unsafe ? '_' : character;
+  }
+  if (safe === '' || safe === '.' || safe === '..') {
+    throw new CliError(
+      `the server's file name ${JSON.stringify(serverName)} cannot be used as a local file name; name the destination file: coffer get <file> <destination>`,
+      EXIT_CODES.usage,
+      'unsafe_file_name',
+    );
+  }
+  return safe;
 }
 
 async function exists(path: string): Promise<boolean> {

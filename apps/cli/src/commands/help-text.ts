@@ -5,6 +5,7 @@ import type { CommandSpec } from './command-spec.js';
 const GLOBAL_OPTIONS_HELP: readonly (readonly [string, string])[] = [
   ['--profile NAME', 'use this profile (or COFFER_PROFILE; default: the current profile, else "default")'],
   ['--server URL', 'talk to this server (or COFFER_SERVER; default: the profile\'s, else http://localhost:8080)'],
+  ['--insecure-http', 'allow http:// to a server that is not loopback (or COFFER_ALLOW_INSECURE_HTTP=1): passwords and tokens go in clear'],
   ['--json', 'print one JSON document on stdout (errors: one JSON object on stderr)'],
   ['--debug', 'show stack traces of errors'],
   ['-h, --help', 'help for a command'],
