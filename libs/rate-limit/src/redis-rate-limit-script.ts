@@ -21,6 +21,14 @@ if stored then
   sp = tonumber(sp)
 end`;
 
+/** Lua: `reset`, how long from `now` until the state (window, current, previous) stops mattering: the key's expiry. */
+const LUA_RESET = `local reset = 0
+if current > 0 then
+  reset = 2 * windowMs - elapsed
+elseif previous > 0 then
+  reset = windowMs - elapsed
+end`;
+
 /**
  * The sliding-window counter of sliding-window.ts in Lua, run atomically by Redis: concurrent
  * consumers (any number of gateway instances) are serialised on the key, so together they
@@ -69,12 +77,7 @@ else
   end
 end
 local remaining = math.max(0, math.floor(limit - used + tolerance))
-local reset = 0
-if current > 0 then
-  reset = 2 * windowMs - elapsed
-elseif previous > 0 then
-  reset = windowMs - elapsed
-end
+${LUA_RESET}
 if allowed and cost > 0 then
   redis.call('SET', KEYS[1], string.format('%.17g %.17g %.17g', window, current, previous), 'PX', string.format('%d', reset))
 end
@@ -110,12 +113,7 @@ if sw >= window then
 elseif sw == window - 1 then
   previous = math.max(0, sc - cost)
 end
-local reset = 0
-if current > 0 then
-  reset = 2 * windowMs - elapsed
-elseif previous > 0 then
-  reset = windowMs - elapsed
-end
+${LUA_RESET}
 if reset > 0 then
   redis.call('SET', KEYS[1], string.format('%.17g %.17g %.17g', window, current, previous), 'PX', string.format('%d', reset))
 else
