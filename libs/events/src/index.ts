@@ -14,7 +14,7 @@ export {
 } from './cloud-event.js';
 export { eventParties, isEventVisibleTo, type EventParties } from './event-parties.js';
 export { EventSchemaRegistry, type EventDataSchema } from './event-schema-registry.js';
-export { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE, topicForEventType } from './topic-naming.js';
+export { consumerGroupIdFor, deadLetterTopic, DEFAULT_TOPIC_NAMESPACE, topicForEventType } from './topic-naming.js';
 export {
   DEAD_LETTER_HEADERS,
   EVENT_HEADERS,

@@ -20,7 +20,7 @@ import type { EventBus, PublishOptions, SubscribeOptions, Subscription } from '.
 import { NON_RECORDING_TRACER } from './event-tracing.js';
 import { deadLetterHeaders, toEventRecords } from './event-record.js';
 import type { EventSchemaRegistry } from './event-schema-registry.js';
-import { deadLetterTopic, DEFAULT_TOPIC_NAMESPACE } from './topic-naming.js';
+import { consumerGroupIdFor, deadLetterTopic, DEFAULT_TOPIC_NAMESPACE } from './topic-naming.js';
 
 /** Options of {@link KafkaEventBus}. */
 export interface KafkaEventBusOptions {
@@ -149,7 +149,7 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
     const groupTopics = this.#groups.get(options.group) ?? new Set<string>();
     for (const topic of topics) groupTopics.add(topic);
     this.#groups.set(options.group, groupTopics);
-    const consumer = this.#kafka.consumer({ groupId: this.#groupId(options.group), heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
+    const consumer = this.#kafka.consumer({ groupId: consumerGroupIdFor(options.group, this.#namespace), heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
     const controller = new AbortController();
 
     const maxInFlight = options.maxInFlight ?? 1;
@@ -353,7 +353,7 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
     const watermarks = new Map(await Promise.all(topics.map(async (topic) => [topic, await this.#admin.fetchTopicOffsets(topic)] as const)));
     const lags: ConsumerLag[] = [];
     for (const [group, groupTopics] of this.#groups) {
-      const committed = await this.#admin.fetchOffsets({ groupId: this.#groupId(group), topics: [...groupTopics] });
+      const committed = await this.#admin.fetchOffsets({ groupId: consumerGroupIdFor(group, this.#namespace), topics: [...groupTopics] });
       for (const { topic, partitions } of committed) {
         let lag = 0n;
         for (const mark of watermarks.get(topic) ?? []) {
@@ -366,15 +366,6 @@ export class KafkaEventBus implements EventBus, ConsumerLagSource {
       }
     }
     return lags;
-  }
-
-  /**
-   * The Kafka group id of a consumer group: the name itself on the default namespace (the
-   * groups a deployment always had), `<namespace>.<group>` on any other, so two platforms on
-   * one cluster never join each other's groups (docs/adr/0025-event-namespaces.md).
-   */
-  #groupId(group: string): string {
-    return this.#namespace === DEFAULT_TOPIC_NAMESPACE ? group : `${this.#namespace}.${group}`;
   }
 
   async close(): Promise<void> {

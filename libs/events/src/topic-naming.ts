@@ -12,6 +12,15 @@ export function topicForEventType(type: string, namespace: string = DEFAULT_TOPI
   return `${namespace}.${domain}.v1`;
 }
 
+/**
+ * The Kafka group id of consumer group `group` on topic namespace `namespace`: the name itself on
+ * the default namespace (the groups a deployment always had), `<namespace>.<group>` on any other,
+ * so two platforms on one cluster never join each other's groups (docs/adr/0025-event-namespaces.md).
+ */
+export function consumerGroupIdFor(group: string, namespace: string = DEFAULT_TOPIC_NAMESPACE): string {
+  return namespace === DEFAULT_TOPIC_NAMESPACE ? group : `${namespace}.${group}`;
+}
+
 /** Where events that failed validation or `maxAttempts` handler runs go: `<topic>.dlq`. */
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;

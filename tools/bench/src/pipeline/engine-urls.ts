@@ -1,4 +1,4 @@
-import { DEFAULT_TOPIC_NAMESPACE } from '@coffer/events';
+import { consumerGroupIdFor, DEFAULT_TOPIC_NAMESPACE } from '@coffer/events';
 
 /** The Kafka brokers of a `kafka://host:port[,host:port]` bus URL (what the services were given). */
 export function kafkaBrokersOf(busUrl: string | undefined): string[] {
@@ -22,8 +22,7 @@ export function eventNamespaceOf(busUrl: string | undefined): string {
 
 /** The Kafka group id the services use for consumer group `group` on a bus URL (scoped by a namespace other than the default). */
 export function consumerGroupId(group: string, busUrl: string | undefined): string {
-  const namespace = eventNamespaceOf(busUrl);
-  return namespace === DEFAULT_TOPIC_NAMESPACE ? group : `${namespace}.${group}`;
+  return consumerGroupIdFor(group, eventNamespaceOf(busUrl));
 }
 
 /**
